@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+
+// Three targets: the core + Electron main (one bundle with two entries: the desktop app and the
+// headless server share chunks), the sandboxed preload (CommonJS, as sandboxed preloads must be),
+// and the React dashboard (served by the gateway in a browser, loaded from disk in Electron).
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      // keytar is an optional dependency (it needs libsecret to build): load it at run time.
+      externalizeDeps: { include: ['keytar'] },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'electron/main.ts'),
+          serve: resolve(__dirname, 'main/serve.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(__dirname, 'renderer'),
+    base: './',
+    plugins: [react()],
+    build: {
+      outDir: resolve(__dirname, 'out/renderer'),
+      rollupOptions: { input: resolve(__dirname, 'renderer/index.html') },
+    },
+  },
+});

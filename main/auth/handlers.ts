@@ -1,0 +1,33 @@
+import { appError } from '../contract/errors';
+import type { Handlers } from '../gateway/router';
+import type { Credentials } from './credentials';
+
+/** After this many bad credentials on one connection, the gateway closes it. */
+export const MAX_BAD_CREDENTIALS = 5;
+
+export function authHandlers(credentials: Credentials): Handlers {
+  return {
+    'auth.token': ({ token }, { session, log }) => {
+      const via = credentials.verify(token);
+      if (!via) {
+        session.badCredentials += 1;
+        log.warn('bad gateway credential', { session: session.id, attempts: session.badCredentials });
+        throw appError('unauthorized', 'Invalid token', { attemptsLeft: Math.max(0, MAX_BAD_CREDENTIALS - session.badCredentials) });
+      }
+      session.authenticated = true;
+      session.authVia = via;
+      return { authenticated: true, via };
+    },
+    'auth.login': ({ code }, { session, log }) => {
+      const granted = credentials.redeemLoginCode(code);
+      if (!granted) {
+        session.badCredentials += 1;
+        log.warn('invalid or used dashboard login code', { session: session.id });
+        throw appError('login_code_invalid', 'This login link is invalid, expired or already used; restart Perch or ask it for a new link');
+      }
+      session.authenticated = true;
+      session.authVia = 'session';
+      return { session: granted.session, expiresAt: new Date(granted.expiresAt).toISOString() };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// JSON-RPC 2.0 error codes. Standard ones come from the spec; application errors live in
+// -32000..-32099 and always carry a machine-readable `data.code`.
+export const StandardErrors = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+} as const;
+
+export const AppErrors = {
+  unauthorized: -32001,
+  rate_limited: -32002,
+  payload_too_large: -32003,
+  login_code_invalid: -32004,
+  invalid_setting: -32005,
+  connection_closed: -32006,
+  shutting_down: -32007,
+} as const;
+
+export type AppErrorCode = keyof typeof AppErrors;
+
+export interface RpcErrorObject {
+  code: number;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: Record<string, unknown> | undefined;
+
+  constructor(code: number, message: string, data?: Record<string, unknown>) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+
+  toJSON(): RpcErrorObject {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/** An application error: code from the -32000 range plus `data.code` naming it. */
+export function appError(code: AppErrorCode, message: string, extra?: Record<string, unknown>): RpcError {
+  return new RpcError(AppErrors[code], message, { code, ...extra });
+}

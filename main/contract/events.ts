@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { settingsSchema } from './settings';
+
+// Every server event and its payload. Delivered as JSON-RPC notifications
+// ({"jsonrpc":"2.0","method":<event>,"params":<payload>}) to connections that subscribed.
+
+export const events = {
+  'settings.changed': z.object({
+    settings: settingsSchema,
+    changed: z.array(z.string()),
+  }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export const eventNames = Object.keys(events) as [EventName, ...EventName[]];
+export const eventNameSchema = z.enum(eventNames);

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { settingsPatchSchema, settingsSchema } from './settings';
+import { eventNameSchema } from './events';
+
+// Every RPC method: params and result schemas. `public` methods may be called before the
+// connection is authenticated; everything else answers -32001 until then.
+
+interface MethodSpec<P extends z.ZodType, R extends z.ZodType> {
+  params: P;
+  result: R;
+  public?: boolean;
+  summary: string;
+}
+
+const method = <P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>) => spec;
+
+const noParams = z.strictObject({}).optional();
+
+export const healthStatusSchema = z.enum(['ok', 'degraded', 'down']);
+
+export const domainHealthSchema = z.object({
+  status: healthStatusSchema,
+  detail: z.string().optional(),
+});
+
+export const settingsViewSchema = z.object({
+  settings: settingsSchema,
+  /** Dotted paths whose value comes from an environment variable (and wins over the stored one). */
+  overridden: z.array(z.object({ path: z.string(), variable: z.string() })),
+});
+
+export const methods = {
+  'auth.token': method({
+    summary: 'Authenticate this connection with the gateway token or a dashboard session.',
+    public: true,
+    params: z.strictObject({ token: z.string().min(1).max(1024) }),
+    result: z.object({ authenticated: z.literal(true), via: z.enum(['token', 'session']) }),
+  }),
+  'auth.login': method({
+    summary: 'Exchange a one-time dashboard login code for a session (and authenticate this connection).',
+    public: true,
+    params: z.strictObject({ code: z.string().min(1).max(256) }),
+    result: z.object({ session: z.string(), expiresAt: z.iso.datetime() }),
+  }),
+  'system.ping': method({
+    summary: 'Liveness of the RPC path.',
+    params: noParams,
+    result: z.object({ pong: z.literal(true), time: z.number() }),
+  }),
+  'system.status': method({
+    summary: 'Version, uptime, data directory and the health of every domain.',
+    params: noParams,
+    result: z.object({
+      version: z.string(),
+      mode: z.enum(['headless', 'desktop']),
+      pid: z.number().int(),
+      startedAt: z.iso.datetime(),
+      uptimeMs: z.number().nonnegative(),
+      dataDir: z.string(),
+      gateway: z.object({ url: z.string(), dashboardUrl: z.string() }),
+      secrets: z.object({ backend: z.enum(['keychain', 'file']), detail: z.string() }),
+      gatewayToken: z.object({ source: z.enum(['env', 'keychain', 'file']) }),
+      domains: z.record(z.string(), domainHealthSchema),
+    }),
+  }),
+  'settings.get': method({
+    summary: 'The effective settings and which of them the environment overrides.',
+    params: noParams,
+    result: settingsViewSchema,
+  }),
+  'settings.update': method({
+    summary: 'Change settings with a partial object; the whole result is validated before anything is stored.',
+    params: z.strictObject({ patch: settingsPatchSchema }),
+    result: settingsViewSchema,
+  }),
+  'events.subscribe': method({
+    summary: 'Receive these server events on this connection as JSON-RPC notifications.',
+    params: z.strictObject({ events: z.array(eventNameSchema).min(1).max(64) }),
+    result: z.object({ subscribed: z.array(eventNameSchema) }),
+  }),
+  'events.unsubscribe': method({
+    summary: 'Stop receiving these events on this connection.',
+    params: z.strictObject({ events: z.array(eventNameSchema).min(1).max(64) }),
+    result: z.object({ subscribed: z.array(eventNameSchema) }),
+  }),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+/** What a caller passes (before defaults). */
+export type ParamsIn<M extends MethodName> = z.input<Methods[M]['params']>;
+/** What a handler receives (after validation and defaults). */
+export type Params<M extends MethodName> = z.output<Methods[M]['params']>;
+export type Result<M extends MethodName> = z.output<Methods[M]['result']>;
+
+export const methodNames = Object.keys(methods) as MethodName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}

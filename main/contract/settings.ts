@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+// Every setting, its form and its default: the single declaration used by the store, the
+// environment overrides, the RPC contract and the dashboard.
+
+export const logLevelSchema = z.enum(['error', 'warn', 'info', 'verbose', 'debug']);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** `llama:/path/model.gguf`, `ollama:NAME@http://host:port` or `openai:NAME@BASE_URL`. */
+export const modelSpecSchema = z.string().refine(
+  (value) => {
+    const [kind, rest] = splitOnce(value, ':');
+    if (!rest) return false;
+    if (kind === 'llama') return rest.toLowerCase().endsWith('.gguf');
+    if (kind === 'ollama' || kind === 'openai') {
+      const [name, url] = splitOnce(rest, '@');
+      if (!name) return false;
+      if (url === undefined) return kind === 'ollama';
+      return httpUrl.safeParse(url).success;
+    }
+    return false;
+  },
+  { error: 'expected llama:/path/model.gguf, ollama:NAME[@http://host:port] or openai:NAME@BASE_URL' },
+);
+
+export const MODEL_SPEC_EXAMPLE = 'llama:/models/qwen2.5-1.5b-instruct-q4_k_m.gguf';
+
+function splitOnce(value: string, sep: string): [string, string | undefined] {
+  const at = value.indexOf(sep);
+  return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
+}
+
+/** Telegram user ids and WhatsApp numbers/JIDs that may talk to Perch. */
+export const senderIdSchema = z.string().regex(/^[+\w.@:-]{1,64}$/, 'expected a sender id such as 123456789 or +4915112345678');
+
+export const settingsSchema = z.object({
+  logLevel: logLevelSchema.default('info'),
+  gateway: z
+    .object({
+      rateLimit: z
+        .object({
+          perSecond: z.number().int().min(1).max(1_000_000).default(2_000),
+          burst: z.number().int().min(1).max(1_000_000).default(4_000),
+        })
+        .default({ perSecond: 2_000, burst: 4_000 }),
+    })
+    .default({ rateLimit: { perSecond: 2_000, burst: 4_000 } }),
+  models: z
+    .object({
+      chat: modelSpecSchema.nullable().default(null),
+      embed: modelSpecSchema.nullable().default(null),
+    })
+    .default({ chat: null, embed: null }),
+  telegram: z
+    .object({
+      apiRoot: httpUrl.nullable().default(null),
+      allowFrom: z.array(senderIdSchema).max(1000).default([]),
+    })
+    .default({ apiRoot: null, allowFrom: [] }),
+  whatsapp: z
+    .object({
+      enabled: z.boolean().default(false),
+      allowFrom: z.array(senderIdSchema).max(1000).default([]),
+    })
+    .default({ enabled: false, allowFrom: [] }),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+export type SettingsSection = keyof Settings;
+
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export type SettingsPatch = DeepPartial<Settings>;
+
+// A patch is the settings schema with every object level optional and defaults removed (an
+// absent key means "leave as is"), strict so a misspelt key is an error rather than ignored.
+function deepPartial(schema: z.ZodType): z.ZodType {
+  const inner = schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema;
+  if (inner instanceof z.ZodObject) {
+    const shape = Object.fromEntries(
+      Object.entries(inner.shape as Record<string, z.ZodType>).map(([key, value]) => [key, deepPartial(value).optional()]),
+    );
+    return z.strictObject(shape);
+  }
+  return inner;
+}
+
+export const settingsPatchSchema = deepPartial(settingsSchema) as z.ZodType<SettingsPatch>;
+
+export const defaultSettings = (): Settings => settingsSchema.parse({});

@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pkg from '../package.json';
+import { authHandlers } from './auth/handlers';
+import { authMigrations, Credentials, LOGIN_CODE_TTL_MS, resolveGatewayToken, type TokenSource } from './auth/credentials';
+import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
+import type { EventPayload } from './contract/events';
+import type { Result } from './contract/methods';
+import { EventBus } from './events/bus';
+import { eventHandlers } from './gateway/event-handlers';
+import { GatewayMetrics } from './gateway/metrics';
+import { Router } from './gateway/router';
+import { startGateway, type Gateway } from './gateway/server';
+import { createLogger, type Logger } from './log/logger';
+import { openSecretStore, type KeytarLike, type SecretStore } from './secrets/secret-store';
+import { settingsHandlers } from './settings/handlers';
+import { settingsMigrations, SettingsService } from './settings/settings-service';
+import { closeDatabase, openDatabase, sqliteVecVersion, type Db } from './store/database';
+import { acquireInstanceLock, type InstanceLock } from './store/instance-lock';
+import { migrate, type Migration } from './store/migrations';
+import { HealthRegistry } from './system/health';
+import { systemHandlers } from './system/handlers';
+
+// The composition root: configuration → lock → logging → database → domains → router → gateway.
+// It runs the same under plain Node (headless) and inside Electron's main process.
+
+export const VERSION: string = pkg.version;
+
+/** Every domain's migrations, in the order the domains depend on each other. */
+export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations];
+
+export interface CoreOptions {
+  mode: 'headless' | 'desktop';
+  env?: NodeJS.ProcessEnv;
+  /** The built dashboard; null serves none. */
+  staticDir?: string | null;
+  /** Print logs to the console as well as the log file (default true). */
+  consoleLog?: boolean;
+  loadKeytar?: () => Promise<KeytarLike>;
+  authTimeoutMs?: number;
+}
+
+export interface Core {
+  readonly config: RuntimeConfig;
+  readonly version: string;
+  readonly log: Logger;
+  readonly db: Db;
+  readonly bus: EventBus;
+  readonly router: Router;
+  readonly gateway: Gateway;
+  readonly settings: SettingsService;
+  readonly secrets: SecretStore;
+  readonly health: HealthRegistry;
+  status(): Result<'system.status'>;
+  /** A one-time dashboard link (the code is in the fragment, so it never reaches a server log). */
+  issueLoginLink(): { url: string; expiresInMs: number };
+  stop(): Promise<void>;
+}
+
+
+export async function startCore(options: CoreOptions): Promise<Core> {
+  const config = readRuntimeConfig(options.env ?? process.env);
+  const startedAt = new Date();
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const cleanup: Array<() => void | Promise<void>> = [];
+  const unwind = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  };
+
+  try {
+    const lock: InstanceLock = acquireInstanceLock(config.dataDir);
+    cleanup.push(() => lock.release());
+
+    const log = createLogger({
+      dir: path.join(config.dataDir, 'logs'),
+      level: config.overrides.logLevel ?? 'info',
+      console: options.consoleLog ?? true,
+    });
+
+    const dbFile = path.join(config.dataDir, 'perch.db');
+    const db = openDatabase(dbFile);
+    cleanup.push(() => closeDatabase(db));
+    const migration = migrate(db, dbFile, allMigrations, VERSION);
+    if (migration.applied.length > 0) log.info('database migrated', { applied: migration.applied.map((m) => `${m.domain} v${m.version}`) });
+
+    const settings = new SettingsService(db, config.overrides, config.overridden, log);
+    log.setLevel(settings.get().logLevel);
+
+    const secrets = await openSecretStore({ dataDir: config.dataDir, log, ...(options.loadKeytar ? { loadKeytar: options.loadKeytar } : {}) });
+    const { token, source: tokenSource } = await resolveGatewayToken(config.gatewayToken, secrets);
+    const credentials = new Credentials(db, token);
+
+    const bus = new EventBus(process.env.PERCH_VALIDATE_RESULTS === '1');
+    const metrics = new GatewayMetrics();
+    const router = new Router({ log, validateResults: process.env.PERCH_VALIDATE_RESULTS === '1', observe: metrics.observeCall });
+    const health = new HealthRegistry();
+    const vecVersion = sqliteVecVersion(db);
+    health.register('store', () =>
+      db.open ? { status: 'ok', detail: `SQLite with sqlite-vec ${vecVersion}, schema ${JSON.stringify(migration.versions)}` } : { status: 'down', detail: 'database closed' },
+    );
+    health.register('settings', () => ({ status: 'ok' }));
+    health.register('secrets', () => ({ status: secrets.backend === 'keychain' ? 'ok' : 'degraded', detail: secrets.detail }));
+
+    let gateway: Gateway | null = null;
+    const status = (): Result<'system.status'> => ({
+      version: VERSION,
+      mode: options.mode,
+      pid: process.pid,
+      startedAt: startedAt.toISOString(),
+      uptimeMs: Date.now() - startedAt.getTime(),
+      dataDir: config.dataDir,
+      gateway: { url: gateway?.url ?? '', dashboardUrl: gateway?.dashboardUrl ?? '' },
+      secrets: { backend: secrets.backend, detail: secrets.detail },
+      gatewayToken: { source: tokenSource satisfies TokenSource },
+      domains: health.snapshot(),
+    });
+
+    router.register(authHandlers(credentials));
+    router.register(systemHandlers(status));
+    router.register(settingsHandlers(settings, bus));
+    router.register(eventHandlers);
+    const missing = router.missing();
+    if (missing.length > 0) throw new Error(`contract methods without a handler: ${missing.join(', ')}`);
+
+    gateway = await startGateway({
+      host: config.gateway.host,
+      port: config.gateway.port,
+      router,
+      bus,
+      health,
+      metrics,
+      verifyCredential: (credential) => credentials.verify(credential),
+      limits: () => settings.get().gateway.rateLimit,
+      staticDir: options.staticDir ?? null,
+      log,
+      ...(options.authTimeoutMs ? { authTimeoutMs: options.authTimeoutMs } : {}),
+    });
+    const gw = gateway;
+    cleanup.push(() => gw.close());
+    health.register('gateway', () => ({ status: 'ok', detail: `${gw.url}, ${gw.connectionCount()} connection(s)` }));
+    bus.subscribe((event, payload) => {
+      if (event === 'settings.changed') log.setLevel((payload as EventPayload<'settings.changed'>).settings.logLevel);
+    });
+    log.info('Perch started', { version: VERSION, mode: options.mode, gateway: gw.url, secrets: secrets.backend, tokenSource });
+
+    let stopping: Promise<void> | null = null;
+    return {
+      config,
+      version: VERSION,
+      log,
+      db,
+      bus,
+      router,
+      gateway: gw,
+      settings,
+      secrets,
+      health,
+      status,
+      issueLoginLink() {
+        const { code } = credentials.issueLoginCode();
+        return { url: `${gw.dashboardUrl}#login=${code}`, expiresInMs: LOGIN_CODE_TTL_MS };
+      },
+      stop() {
+        stopping ??= (async () => {
+          log.info('Perch stopping');
+          await unwind();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

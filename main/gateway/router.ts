@@ -1,0 +1,100 @@
+import { appError, RpcError, StandardErrors } from '../contract/errors';
+import { isMethodName, methodNames, methods, type MethodName, type Params, type Result } from '../contract/methods';
+import type { Logger } from '../log/logger';
+import type { Session } from './session';
+
+// Method → handler. Every transport (the WebSocket gateway, the Electron IPC bridge, in-process
+// clients) dispatches here, so rate limiting, authentication and validation happen once.
+
+export interface HandlerContext {
+  session: Session;
+  correlationId: string;
+  log: Logger;
+}
+
+export type Handler<M extends MethodName> = (params: Params<M>, ctx: HandlerContext) => Result<M> | Promise<Result<M>>;
+export type Handlers = { [M in MethodName]?: Handler<M> };
+
+export interface CallObserver {
+  (method: string, outcome: 'ok' | 'error', seconds: number): void;
+}
+
+export interface RouterOptions {
+  log: Logger;
+  /** Validate handler results against the contract too (on in tests; a mismatch is a bug). */
+  validateResults?: boolean;
+  observe?: CallObserver;
+}
+
+let requestCounter = 0;
+
+export class Router {
+  private readonly handlers = new Map<MethodName, Handler<MethodName>>();
+
+  constructor(private readonly options: RouterOptions) {}
+
+  register(handlers: Handlers): void {
+    for (const [name, handler] of Object.entries(handlers) as Array<[MethodName, Handler<MethodName>]>) {
+      if (this.handlers.has(name)) throw new Error(`two handlers for ${name}`);
+      this.handlers.set(name, handler);
+    }
+  }
+
+  /** Contract methods without a handler (a start-up check: every declared method must work). */
+  missing(): MethodName[] {
+    return methodNames.filter((name) => !this.handlers.has(name));
+  }
+
+  async call(session: Session, method: string, rawParams: unknown, correlationId = `${session.id}-${++requestCounter}`): Promise<unknown> {
+    const started = performance.now();
+    try {
+      const result = await this.dispatch(session, method, rawParams, correlationId);
+      this.options.observe?.(method, 'ok', (performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      this.options.observe?.(method, 'error', (performance.now() - started) / 1000);
+      if (error instanceof RpcError) throw error;
+      this.options.log.error('handler failed', { method, correlationId, error });
+      throw new RpcError(StandardErrors.INTERNAL_ERROR, `Internal error in ${method} (correlation id ${correlationId})`, {
+        code: 'internal',
+        correlationId,
+      });
+    }
+  }
+
+  private async dispatch(session: Session, method: string, rawParams: unknown, correlationId: string): Promise<unknown> {
+    const wait = session.bucket.take();
+    if (wait > 0) {
+      throw appError('rate_limited', `Too many requests on this connection; retry in ${wait} ms`, { retryAfterMs: wait });
+    }
+    const known = isMethodName(method);
+    // Before authentication every call gets the same answer, so the method list does not leak.
+    if (!session.authenticated && !(known && methods[method].public === true)) {
+      throw appError('unauthorized', 'Authentication required: send "Authorization: Bearer <token>" when connecting, or call auth.token first');
+    }
+    if (!known) throw new RpcError(StandardErrors.METHOD_NOT_FOUND, `Method not found: ${method}`, { code: 'method_not_found' });
+    const handler = this.handlers.get(method);
+    if (!handler) throw new RpcError(StandardErrors.METHOD_NOT_FOUND, `Method not available: ${method}`, { code: 'method_not_found' });
+
+    const spec = methods[method];
+    const parsed = spec.params.safeParse(rawParams);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => ({
+        path: issue.path.length ? issue.path.join('.') : '(params)',
+        message: issue.message,
+      }));
+      const first = issues[0]!;
+      throw new RpcError(StandardErrors.INVALID_PARAMS, `Invalid params for ${method}: ${first.path}: ${first.message}`, {
+        code: 'invalid_params',
+        issues,
+      });
+    }
+    const ctx: HandlerContext = { session, correlationId, log: this.options.log.child({ correlationId, method }) };
+    const result = await handler(parsed.data as Params<MethodName>, ctx);
+    if (this.options.validateResults) {
+      const checked = spec.result.safeParse(result);
+      if (!checked.success) throw new Error(`${method} returned a result outside the contract: ${checked.error.message}`);
+    }
+    return result;
+  }
+}

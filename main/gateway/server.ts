@@ -1,0 +1,194 @@
+import http, { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { AppErrors, StandardErrors } from '../contract/errors';
+import { MAX_BAD_CREDENTIALS } from '../auth/handlers';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../log/logger';
+import type { HealthRegistry } from '../system/health';
+import { bearer, createHttpHandler } from './http-routes';
+import { frameError, handleFrame } from './jsonrpc';
+import type { GatewayMetrics } from './metrics';
+import { OriginPolicy } from './origin-policy';
+import type { Router } from './router';
+import { createSession, type Session } from './session';
+
+// The gateway: one HTTP server on 127.0.0.1:18789 carrying the JSON-RPC WebSocket at /rpc and
+// the plain HTTP routes. It only frames and guards; all meaning is in the router.
+
+export const MAX_FRAME_BYTES = 1024 * 1024;
+export const AUTH_TIMEOUT_MS = 10_000;
+// Past this, ws drops the connection outright (1009); up to it, an oversized frame only gets an
+// error reply and the connection stays usable.
+const HARD_FRAME_LIMIT = 16 * 1024 * 1024;
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  router: Router;
+  bus: EventBus;
+  health: HealthRegistry;
+  metrics: GatewayMetrics;
+  verifyCredential: (credential: string) => 'token' | 'session' | null;
+  limits: () => { perSecond: number; burst: number };
+  staticDir: string | null;
+  log: Logger;
+  authTimeoutMs?: number;
+  maxFrameBytes?: number;
+}
+
+export interface Gateway {
+  readonly port: number;
+  readonly url: string;
+  readonly dashboardUrl: string;
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { router, bus, metrics, log } = options;
+  const authTimeoutMs = options.authTimeoutMs ?? AUTH_TIMEOUT_MS;
+  const maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  let port = options.port;
+  const policy = new OriginPolicy(options.host, () => port);
+  const sockets = new Map<WebSocket, Session>();
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+  const server = http.createServer(
+    createHttpHandler({
+      health: options.health,
+      metrics,
+      policy,
+      authorize: (credential) => options.verifyCredential(credential) !== null,
+      staticDir: options.staticDir,
+    }),
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_LIMIT, perMessageDeflate: false, skipUTF8Validation: true });
+
+  const refuse = (socket: Duplex, status: number, reason: string, metric: string) => {
+    metrics.rejected.inc({ reason: metric });
+    log.warn('refused a WebSocket upgrade', { status, reason: metric });
+    const body = `${reason}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  };
+
+  server.on('upgrade', (req, socket, head) => {
+    const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
+    if (pathname !== '/rpc') return refuse(socket, 404, 'WebSocket endpoint is /rpc', 'bad_path');
+    if (!policy.hostAllowed(req.headers.host)) return refuse(socket, 403, 'unexpected Host header', 'bad_host');
+    if (!policy.originAllowed(req.headers.origin, req.headers.host)) return refuse(socket, 403, 'Origin not allowed', 'bad_origin');
+    const credential = bearer(req);
+    const via = credential === null ? null : options.verifyCredential(credential);
+    if (credential !== null && via === null) return refuse(socket, 401, 'invalid bearer token', 'bad_token');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req.socket.remoteAddress, via));
+  });
+
+  const onConnection = (ws: WebSocket, remote: string | undefined, via: 'token' | 'session' | null) => {
+    const session = createSession('ws', options.limits, remote);
+    if (via) {
+      session.authenticated = true;
+      session.authVia = via;
+    }
+    sockets.set(ws, session);
+    metrics.connections.inc();
+    const authTimer = session.authenticated
+      ? null
+      : setTimeout(() => {
+          if (session.authenticated) return;
+          metrics.rejected.inc({ reason: 'auth_timeout' });
+          ws.close(1008, 'authentication timeout');
+        }, authTimeoutMs);
+
+    const send = (text: string) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(text);
+    };
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      if (isBinary) {
+        metrics.rejected.inc({ reason: 'binary_frame' });
+        return send(frameError(StandardErrors.INVALID_REQUEST, 'Invalid Request: binary frames are not accepted; send JSON as text', { code: 'binary_frame' }));
+      }
+      if (bytes.length > maxFrameBytes) {
+        metrics.rejected.inc({ reason: 'frame_too_large' });
+        return send(
+          frameError(AppErrors.payload_too_large, `Frame of ${bytes.length} bytes exceeds the ${maxFrameBytes}-byte limit`, {
+            code: 'payload_too_large',
+            limit: maxFrameBytes,
+          }),
+        );
+      }
+      let text: string;
+      try {
+        text = utf8.decode(bytes);
+      } catch {
+        return send(frameError(StandardErrors.PARSE_ERROR, 'Parse error: the frame is not valid UTF-8', { code: 'parse_error' }));
+      }
+      handleFrame(router, session, text).then(
+        (reply) => {
+          if (reply !== null) send(reply);
+          if (session.authenticated && authTimer) clearTimeout(authTimer);
+          if (!session.authenticated && session.badCredentials >= MAX_BAD_CREDENTIALS) {
+            metrics.rejected.inc({ reason: 'too_many_bad_tokens' });
+            ws.close(1008, 'too many invalid credentials');
+          }
+        },
+        (error: Error) => log.error('frame handling failed', { session: session.id, error }),
+      );
+    });
+    ws.on('error', (error) => log.debug('websocket error', { session: session.id, error: error.message }));
+    ws.on('close', () => {
+      if (authTimer) clearTimeout(authTimer);
+      sockets.delete(ws);
+      metrics.connections.dec();
+    });
+  };
+
+  const unsubscribe = bus.subscribe((event, payload) => {
+    let frame: string | undefined;
+    for (const [ws, session] of sockets) {
+      if (!session.authenticated || !session.subscriptions.has(event) || ws.readyState !== WebSocket.OPEN) continue;
+      frame ??= JSON.stringify({ jsonrpc: '2.0', method: event, params: payload });
+      ws.send(frame);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`The gateway port ${options.port} on ${options.host} is already in use. Quit what uses it, or set PERCH_GATEWAY_PORT.`)
+          : error,
+      );
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(options.port, options.host);
+  });
+  port = (server.address() as { port: number }).port;
+  const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+
+  return {
+    port,
+    url: `ws://${hostForUrl}:${port}/rpc`,
+    dashboardUrl: `http://${hostForUrl}:${port}/`,
+    connectionCount: () => sockets.size,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets.keys()) ws.close(1001, 'Perch is shutting down');
+      wss.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../log/logger';
+import { registerSecret } from '../log/redact';
+
+// Secrets (gateway token, bot tokens, API keys) live in the OS keychain through keytar. Where no
+// keychain is reachable (a server without a Secret Service), they go to a 0600 file in the data
+// dir instead, and that choice is visible in system.status and the log.
+
+export const KEYCHAIN_SERVICE = 'Perch';
+
+export interface SecretStore {
+  readonly backend: 'keychain' | 'file';
+  readonly detail: string;
+  get(name: string): Promise<string | null>;
+  set(name: string, value: string): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+export interface KeytarLike {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+}
+
+export interface SecretStoreOptions {
+  dataDir: string;
+  log: Logger;
+  /** Loads keytar; injectable so tests can simulate a machine without a keychain. */
+  loadKeytar?: () => Promise<KeytarLike>;
+  /** How long the keychain may take to answer the first probe. */
+  probeTimeoutMs?: number;
+}
+
+const loadRealKeytar = async (): Promise<KeytarLike> => {
+  const mod = (await import('keytar')) as unknown as KeytarLike & { default?: KeytarLike };
+  return mod.default ?? mod;
+};
+
+export async function openSecretStore(options: SecretStoreOptions): Promise<SecretStore> {
+  const { dataDir, log } = options;
+  let reason: string;
+  try {
+    const keytar = await (options.loadKeytar ?? loadRealKeytar)();
+    await withTimeout(keytar.getPassword(KEYCHAIN_SERVICE, '__probe__'), options.probeTimeoutMs ?? 3000);
+    return keychainStore(keytar);
+  } catch (error) {
+    reason = (error as Error).message.split('\n')[0] ?? 'unknown error';
+  }
+  const file = path.join(dataDir, 'secrets.json');
+  log.warn('no OS keychain reachable; secrets are kept in a file readable only by this user', { file, reason });
+  return fileStore(file, `no keychain reachable (${reason}); secrets are kept in ${file} (mode 0600)`);
+}
+
+function keychainStore(keytar: KeytarLike): SecretStore {
+  return {
+    backend: 'keychain',
+    detail: `OS keychain, service "${KEYCHAIN_SERVICE}"`,
+    async get(name) {
+      const value = await keytar.getPassword(KEYCHAIN_SERVICE, name);
+      registerSecret(value);
+      return value;
+    },
+    async set(name, value) {
+      registerSecret(value);
+      await keytar.setPassword(KEYCHAIN_SERVICE, name, value);
+    },
+    async delete(name) {
+      await keytar.deletePassword(KEYCHAIN_SERVICE, name);
+    },
+  };
+}
+
+function fileStore(file: string, detail: string): SecretStore {
+  const read = (): Record<string, string> => {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw new Error(`the secrets file ${file} is unreadable: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const write = (values: Record<string, string>) => {
+    // Write-then-rename: a crash mid-write leaves the old file, never a truncated one.
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(values, null, 2), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+    fs.chmodSync(file, 0o600);
+  };
+  return {
+    backend: 'file',
+    detail,
+    async get(name) {
+      const value = read()[name] ?? null;
+      registerSecret(value);
+      return value;
+    },
+    async set(name, value) {
+      registerSecret(value);
+      write({ ...read(), [name]: value });
+    },
+    async delete(name) {
+      const values = read();
+      delete values[name];
+      write(values);
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the keychain did not answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}

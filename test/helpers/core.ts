@@ -1,0 +1,20 @@
+import path from 'node:path';
+import { startCore, type Core } from '../../main/core';
+import { tempDataDir } from './data-dir';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuvwxyz';
+export const BUILT_DASHBOARD = path.resolve(__dirname, '../../out/renderer');
+
+const noKeychain = () => Promise.reject(new Error('no keychain in this test'));
+
+/** A real core (real SQLite file, real gateway on a free loopback port) for in-process tests. */
+export async function startTestCore(env: Record<string, string> = {}, extra: { authTimeoutMs?: number } = {}): Promise<Core> {
+  return startCore({
+    mode: 'headless',
+    env: { PERCH_DATA_DIR: tempDataDir(), PERCH_GATEWAY_PORT: '0', PERCH_GATEWAY_TOKEN: TEST_TOKEN, ...env },
+    consoleLog: false,
+    staticDir: BUILT_DASHBOARD,
+    loadKeytar: noKeychain,
+    ...extra,
+  });
+}

@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const SERVE_ENTRY = path.resolve(__dirname, '../../out/main/serve.js');
+
+export interface ServeProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/** Runs the built headless app (`node out/main/serve.js`) as a real process. */
+export function spawnServe(env: Record<string, string>): ServeProcess {
+  const child = spawn(process.execPath, [SERVE_ENTRY], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Waits until the process printed its dashboard link; returns the gateway and link URLs. */
+export async function waitForStart(proc: ServeProcess, timeoutMs = 15_000): Promise<{ gateway: string; dashboard: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const gateway = /Gateway:\s+(\S+)/.exec(proc.stdout())?.[1];
+    const dashboard = /Dashboard:\s+(\S+)/.exec(proc.stdout())?.[1];
+    if (gateway && dashboard) return { gateway, dashboard };
+    if (proc.child.exitCode !== null) throw new Error(`serve exited early (${proc.child.exitCode}): ${proc.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`serve did not start: ${proc.stdout()} ${proc.stderr()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A free TCP port on loopback (for tests that need a fixed port across restarts). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
