@@ -23,7 +23,7 @@ export function authHandlers(credentials: Credentials): Handlers {
       if (!granted) {
         session.badCredentials += 1;
         log.warn('invalid or used dashboard login code', { session: session.id });
-        throw appError('login_code_invalid', 'This login link is invalid, expired or already used; restart Perch or ask it for a new link');
+        throw appError('login_code_invalid', 'This login link is invalid, expired or already used. Restart Perch for a new link, or sign in with the gateway token.');
       }
       session.authenticated = true;
       session.authVia = 'session';

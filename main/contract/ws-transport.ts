@@ -43,6 +43,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
   let nextId = 1;
   let ready = false;
   let closedByUser = false;
+  let closeReason: string | null = null;
   let attempt = 0;
 
   const setState = (state: ConnectionState, detail?: string) => options.onState?.(state, detail);
@@ -84,7 +85,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
       try {
         await options.onConnect?.(sendNow);
       } catch (error) {
-        setState('closed', error instanceof Error ? error.message : String(error));
+        closeReason = error instanceof Error ? error.message : String(error);
         closedByUser = true; // a refused login will not get better by retrying
         ws.close(1000);
         return;
@@ -102,7 +103,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
       }
       if (closedByUser || options.reconnect === false) {
         for (const run of queue.splice(0)) run();
-        setState('closed', ev.reason || `closed (${ev.code})`);
+        setState('closed', closeReason ?? (ev.reason || `the connection closed (${ev.code})`));
         return;
       }
       const delay = Math.min(10_000, 250 * 2 ** attempt++) * (0.75 + Math.random() * 0.5);

@@ -32,16 +32,16 @@ export function migrate(db: Db, file: string, migrations: Migration[], appVersio
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     domain TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,
     PRIMARY KEY (domain, version)) STRICT`);
-  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT');
 
+  // Refuse a newer database before writing anything to it.
   const current = currentVersions(db);
   const known = new Map<string, number>();
   for (const m of migrations) known.set(m.domain, Math.max(known.get(m.domain) ?? 0, m.version));
-  const writtenBy = (db.prepare("SELECT value FROM meta WHERE key = 'written_by'").get() as { value: string } | undefined)?.value;
   for (const [domain, version] of Object.entries(current)) {
     const knownVersion = known.get(domain) ?? 0;
-    if (version > knownVersion) throw new NewerDatabaseError(file, domain, version, knownVersion, writtenBy);
+    if (version > knownVersion) throw new NewerDatabaseError(file, domain, version, knownVersion, writtenBy(db));
   }
+  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT');
 
   const record = db.prepare('INSERT INTO schema_migrations (domain, version, name, applied_at) VALUES (?, ?, ?, ?)');
   const applied: MigrationReport['applied'] = [];
@@ -65,6 +65,12 @@ export function currentVersions(db: Db): Record<string, number> {
     version: number;
   }>;
   return Object.fromEntries(rows.map((r) => [r.domain, r.version]));
+}
+
+function writtenBy(db: Db): string | undefined {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  if (!hasMeta) return undefined;
+  return (db.prepare("SELECT value FROM meta WHERE key = 'written_by'").get() as { value: string } | undefined)?.value;
 }
 
 function validate(migrations: Migration[]): void {

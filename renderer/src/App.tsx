@@ -27,7 +27,7 @@ export function App() {
           <span className="logo" aria-hidden>◆</span> Perch
         </div>
         <span className={`pill pill-${connection}`} data-testid="connection-state">
-          {connection === 'open' ? 'Connected' : connection === 'closed' ? 'Disconnected' : 'Connecting…'}
+          {connection === 'open' ? 'Connected' : connection === 'closed' ? 'Signed out' : 'Connecting…'}
         </span>
       </header>
       <main className="content">

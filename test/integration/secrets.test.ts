@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GATEWAY_TOKEN_SECRET, resolveGatewayToken } from '../../main/auth/credentials';
+import { createLogger } from '../../main/log/logger';
+import { openSecretStore, type KeytarLike } from '../../main/secrets/secret-store';
+import { tempDataDir } from '../helpers/data-dir';
+
+const log = createLogger({ dir: null, level: 'error', console: false });
+const noKeychain = () => Promise.reject(new Error('Cannot autolaunch D-Bus without X11 $DISPLAY'));
+
+describe('secrets', () => {
+  it('falls back visibly to a 0600 file when no keychain is reachable', async () => {
+    const dataDir = tempDataDir();
+    const store = await openSecretStore({ dataDir, log, loadKeytar: noKeychain });
+    expect(store.backend).toBe('file');
+    expect(store.detail).toMatch(/no keychain reachable \(Cannot autolaunch D-Bus.*\); secrets are kept in .*secrets\.json \(mode 0600\)/);
+    await store.set('x', 'secret-value-1');
+    expect(fs.statSync(`${dataDir}/secrets.json`).mode & 0o777).toBe(0o600);
+    expect(await store.get('x')).toBe('secret-value-1');
+    await store.delete('x');
+    expect(await store.get('x')).toBeNull();
+  });
+
+  it('treats a keychain that never answers as unreachable', async () => {
+    const hanging: KeytarLike = { getPassword: () => new Promise(() => undefined), setPassword: async () => undefined, deletePassword: async () => true };
+    const store = await openSecretStore({ dataDir: tempDataDir(), log, loadKeytar: async () => hanging, probeTimeoutMs: 50 });
+    expect(store.backend).toBe('file');
+    expect(store.detail).toMatch(/did not answer within 50 ms/);
+  });
+
+  it('generates a 32-byte gateway token once and keeps it', async () => {
+    const dataDir = tempDataDir();
+    const store = await openSecretStore({ dataDir, log, loadKeytar: noKeychain });
+    const first = await resolveGatewayToken(null, store);
+    expect(first.source).toBe('file');
+    expect(Buffer.from(first.token, 'base64url')).toHaveLength(32);
+    expect((await resolveGatewayToken(null, store)).token).toBe(first.token);
+    expect(await resolveGatewayToken('from-the-environment-0123456789', store)).toEqual({ token: 'from-the-environment-0123456789', source: 'env' });
+  });
+
+  // Runs where a Secret Service is up (CI starts gnome-keyring in a D-Bus session for the tests).
+  it.runIf(!!process.env.DBUS_SESSION_BUS_ADDRESS)('uses the real OS keychain through keytar when one is reachable', async () => {
+    const store = await openSecretStore({ dataDir: tempDataDir(), log });
+    expect(store.backend).toBe('keychain');
+    const name = `test-${process.pid}-${Date.now()}`;
+    await store.set(name, 'kept-in-the-keychain');
+    expect(await store.get(name)).toBe('kept-in-the-keychain');
+    await store.delete(name);
+    expect(await store.get(name)).toBeNull();
+    const token = await resolveGatewayToken(null, store);
+    expect(token.source).toBe('keychain');
+    await store.delete(GATEWAY_TOKEN_SECRET);
+  });
+});
