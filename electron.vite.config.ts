@@ -9,8 +9,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      // keytar is an optional dependency (it needs libsecret to build): load it at run time.
-      externalizeDeps: { include: ['keytar'] },
+      // Pure-JS dependencies are bundled (one file loads far faster than hundreds: this is most of
+      // the cold start); native modules and keytar (optional: it needs libsecret) load at run time.
+      externalizeDeps: { include: ['keytar'], exclude: ['zod', 'ws', 'prom-client', 'sirv'] },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'electron/main.ts'),

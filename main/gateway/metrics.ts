@@ -35,9 +35,21 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'perch_' });
   }
 
+  // Label children resolved once per method and outcome: this runs on every call.
+  private readonly perMethod = new Map<string, { ok: Counter.Internal; error: Counter.Internal; duration: Histogram.Internal<'method'> }>();
+
   observeCall = (method: string, outcome: 'ok' | 'error', seconds: number): void => {
     const label = isMethodName(method) ? method : 'unknown';
-    this.requests.inc({ method: label, outcome });
-    this.duration.observe({ method: label }, seconds);
+    let entry = this.perMethod.get(label);
+    if (!entry) {
+      entry = {
+        ok: this.requests.labels({ method: label, outcome: 'ok' }),
+        error: this.requests.labels({ method: label, outcome: 'error' }),
+        duration: this.duration.labels({ method: label }),
+      };
+      this.perMethod.set(label, entry);
+    }
+    entry[outcome].inc();
+    entry.duration.observe(seconds);
   };
 }

@@ -89,7 +89,16 @@ export class Router {
         issues,
       });
     }
-    const ctx: HandlerContext = { session, correlationId, log: this.options.log.child({ correlationId, method }) };
+    const base = this.options.log;
+    let log: HandlerContext['log'] | undefined;
+    const ctx: HandlerContext = {
+      session,
+      correlationId,
+      // Most calls never log: build the child logger only when a handler asks for it.
+      get log() {
+        return (log ??= base.child({ correlationId, method }));
+      },
+    };
     const result = await handler(parsed.data as Params<MethodName>, ctx);
     if (this.options.validateResults) {
       const checked = spec.result.safeParse(result);

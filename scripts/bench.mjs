@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// `npm run bench [-- suite…]`: measures the built app and prints one JSON object per metric per
+// line: {"suite","metric","value","unit"}. Suites: gateway.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const serveEntry = path.join(root, 'out/main/serve.js');
+const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuvwxyz';
+
+const emit = (suite, metric, value, unit) => process.stdout.write(`${JSON.stringify({ suite, metric, value: Math.round(value * 1000) / 1000, unit })}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function readyStatus(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/ready', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(0));
+  });
+}
+
+async function startApp() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'perch-bench-'));
+  const port = await freePort();
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [serveEntry], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PERCH_DATA_DIR: dataDir, PERCH_GATEWAY_PORT: String(port), PERCH_GATEWAY_TOKEN: TOKEN, PERCH_LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  while ((await readyStatus(port)) !== 200) {
+    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
+    await sleep(1);
+  }
+  const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { child, port, readyMs, stop };
+}
+
+function rssMb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+function connect(port) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/rpc`, { headers: { Authorization: `Bearer ${TOKEN}` }, perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** Sequential pings on one connection; returns each round trip in ms. */
+async function pingLatencies(ws, count) {
+  const times = [];
+  let id = 0;
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    await new Promise((resolve) => {
+      ws.once('message', resolve);
+      ws.send(`{"jsonrpc":"2.0","id":${++id},"method":"system.ping"}`);
+    });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times;
+}
+
+/** Each client keeps `window` pings in flight for `ms`; counts results and errors. */
+async function throughput(sockets, ms, window) {
+  let ok = 0;
+  let errors = 0;
+  let running = true;
+  await Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise((resolve) => {
+          let id = 0;
+          let inFlight = 0;
+          const send = () => {
+            inFlight++;
+            ws.send(`{"jsonrpc":"2.0","id":${++id},"method":"system.ping"}`);
+          };
+          ws.on('message', (data) => {
+            inFlight--;
+            if (String(data).includes('"result"')) ok++;
+            else errors++;
+            if (running) send();
+            else if (inFlight === 0) resolve();
+          });
+          for (let i = 0; i < window; i++) send();
+        }),
+    ),
+    sleep(ms).then(() => (running = false)),
+  );
+  return { perSecond: ok / (ms / 1000), errors };
+}
+
+async function setRateLimit(port, perSecond) {
+  const ws = await connect(port);
+  await new Promise((resolve) => {
+    ws.once('message', resolve);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'settings.update', params: { patch: { gateway: { rateLimit: { perSecond, burst: perSecond } } } } }));
+  });
+  ws.close();
+}
+
+async function gatewaySuite() {
+  const suite = 'gateway';
+  const coldStarts = [];
+  for (let i = 0; i < 5; i++) {
+    const app = await startApp();
+    coldStarts.push(app.readyMs);
+    await app.stop();
+  }
+  emit(suite, 'cold_start_to_ready_p50', median(coldStarts), 'ms');
+  emit(suite, 'cold_start_to_ready_max', Math.max(...coldStarts), 'ms');
+
+  const app = await startApp();
+  try {
+    await sleep(2000);
+    emit(suite, 'idle_rss', rssMb(app.child.pid), 'MB');
+
+    const one = await connect(app.port);
+    await pingLatencies(one, 3000); // warm-up
+    const times = (await pingLatencies(one, 20000)).sort((a, b) => a - b);
+    emit(suite, 'ping_rtt_1_client_p50', percentile(times, 50), 'ms');
+    emit(suite, 'ping_rtt_1_client_p99', percentile(times, 99), 'ms');
+    one.close();
+
+    // The default per-connection rate limit (2,000/s) would cap 16 clients at 32,000/s; lift it
+    // to measure the gateway itself.
+    await setRateLimit(app.port, 1_000_000);
+    const sockets = await Promise.all(Array.from({ length: 16 }, () => connect(app.port)));
+    await throughput(sockets, 1000, 4); // warm-up
+    const { perSecond, errors } = await throughput(sockets, 5000, 4);
+    emit(suite, 'ping_throughput_16_clients', perSecond, 'req/s');
+    emit(suite, 'ping_throughput_16_clients_errors', errors, 'count');
+    emit(suite, 'rss_after_load', rssMb(app.child.pid), 'MB');
+    for (const ws of sockets) ws.close();
+  } finally {
+    await app.stop();
+  }
+}
+
+const suites = { gateway: gatewaySuite };
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
+if (!fs.existsSync(serveEntry)) spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+for (const name of wanted.length ? wanted : Object.keys(suites)) await suites[name]();
