@@ -40,16 +40,56 @@ const loadRealKeytar = async (): Promise<KeytarLike> => {
 export async function openSecretStore(options: SecretStoreOptions): Promise<SecretStore> {
   const { dataDir, log } = options;
   let reason: string;
+  const file = path.join(dataDir, 'secrets.json');
+  const fallback = (why: string) => {
+    log.warn('no usable OS keychain; secrets are kept in a file readable only by this user', { file, reason: why });
+    return fileStore(file, `no keychain reachable (${why}); secrets are kept in ${file} (mode 0600)`);
+  };
   try {
     const keytar = await (options.loadKeytar ?? loadRealKeytar)();
     await withTimeout(keytar.getPassword(KEYCHAIN_SERVICE, '__probe__'), options.probeTimeoutMs ?? 3000);
-    return keychainStore(keytar);
+    return withFallback(keychainStore(keytar), fallback);
   } catch (error) {
-    reason = (error as Error).message.split('\n')[0] ?? 'unknown error';
+    reason = firstLine(error);
   }
-  const file = path.join(dataDir, 'secrets.json');
-  log.warn('no OS keychain reachable; secrets are kept in a file readable only by this user', { file, reason });
-  return fileStore(file, `no keychain reachable (${reason}); secrets are kept in ${file} (mode 0600)`);
+  return fallback(reason);
+}
+
+const firstLine = (error: unknown) => (error as Error).message.split('\n')[0] ?? 'unknown error';
+
+/**
+ * A keychain that reads but cannot write (a locked collection on a server, a denied prompt) must
+ * not stop Perch: the first failed write moves secrets to the file store, visibly. Values already
+ * in the keychain stay readable.
+ */
+function withFallback(keychain: SecretStore, toFile: (reason: string) => SecretStore): SecretStore {
+  let active = keychain;
+  return {
+    get backend() {
+      return active.backend;
+    },
+    get detail() {
+      return active.detail;
+    },
+    async get(name) {
+      const value = await active.get(name);
+      return value ?? (active === keychain ? null : await keychain.get(name).catch(() => null));
+    },
+    async set(name, value) {
+      if (active === keychain) {
+        try {
+          return await keychain.set(name, value);
+        } catch (error) {
+          active = toFile(`the keychain refused a write: ${firstLine(error)}`);
+        }
+      }
+      await active.set(name, value);
+    },
+    async delete(name) {
+      await active.delete(name);
+      if (active !== keychain) await keychain.delete(name).catch(() => undefined);
+    },
+  };
 }
 
 function keychainStore(keytar: KeytarLike): SecretStore {

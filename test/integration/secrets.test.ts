@@ -28,6 +28,23 @@ describe('secrets', () => {
     expect(store.detail).toMatch(/did not answer within 50 ms/);
   });
 
+  it('moves to the file store, visibly, when the keychain reads but refuses writes (a locked keyring)', async () => {
+    const dataDir = tempDataDir();
+    const kept = new Map([['old', 'from-the-keychain']]);
+    const locked: KeytarLike = {
+      getPassword: async (_s, account) => kept.get(account) ?? null,
+      setPassword: async () => Promise.reject(new Error('Cannot create an item in a locked collection')),
+      deletePassword: async () => true,
+    };
+    const store = await openSecretStore({ dataDir, log, loadKeytar: async () => locked });
+    expect(store.backend).toBe('keychain');
+    const token = await resolveGatewayToken(null, store);
+    expect(store.backend).toBe('file');
+    expect(store.detail).toContain('the keychain refused a write: Cannot create an item in a locked collection');
+    expect(JSON.parse(fs.readFileSync(`${dataDir}/secrets.json`, 'utf8'))[GATEWAY_TOKEN_SECRET]).toBe(token.token);
+    expect(await store.get('old')).toBe('from-the-keychain');
+  });
+
   it('generates a 32-byte gateway token once and keeps it', async () => {
     const dataDir = tempDataDir();
     const store = await openSecretStore({ dataDir, log, loadKeytar: noKeychain });
