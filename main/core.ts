@@ -91,9 +91,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const { token, source: tokenSource } = await resolveGatewayToken(config.gatewayToken, secrets);
     const credentials = new Credentials(db, token);
 
-    const bus = new EventBus(process.env.PERCH_VALIDATE_RESULTS === '1');
+    // Test knob: also check handler results and event payloads against the contract.
+    const validate = (options.env ?? process.env).PERCH_VALIDATE_RESULTS === '1';
+    const bus = new EventBus(validate);
     const metrics = new GatewayMetrics();
-    const router = new Router({ log, validateResults: process.env.PERCH_VALIDATE_RESULTS === '1', observe: metrics.observeCall });
+    const router = new Router({ log, validateResults: validate, observe: metrics.observeCall });
     const health = new HealthRegistry();
     const vecVersion = sqliteVecVersion(db);
     health.register('store', () =>

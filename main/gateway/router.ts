@@ -47,12 +47,19 @@ export class Router {
 
   async call(session: Session, method: string, rawParams: unknown, correlationId = `${session.id}-${++requestCounter}`): Promise<unknown> {
     const started = performance.now();
+    const done = (outcome: 'ok' | 'error', code?: number) => {
+      const seconds = (performance.now() - started) / 1000;
+      this.options.observe?.(method, outcome, seconds);
+      if (this.options.log.enabled('debug')) {
+        this.options.log.debug('rpc', { correlationId, session: session.id, method, outcome, code, ms: Math.round(seconds * 1e6) / 1e3 });
+      }
+    };
     try {
       const result = await this.dispatch(session, method, rawParams, correlationId);
-      this.options.observe?.(method, 'ok', (performance.now() - started) / 1000);
+      done('ok');
       return result;
     } catch (error) {
-      this.options.observe?.(method, 'error', (performance.now() - started) / 1000);
+      done('error', error instanceof RpcError ? error.code : StandardErrors.INTERNAL_ERROR);
       if (error instanceof RpcError) throw error;
       this.options.log.error('handler failed', { method, correlationId, error });
       throw new RpcError(StandardErrors.INTERNAL_ERROR, `Internal error in ${method} (correlation id ${correlationId})`, {

@@ -18,6 +18,8 @@ export interface Logger {
   /** A logger that adds these fields (a scope, a correlation id…) to every line. */
   child(fields: Fields): Logger;
   setLevel(level: LogLevel): void;
+  /** Whether a line at this level would be written anywhere (to skip building costly fields). */
+  enabled(level: LogLevel): boolean;
   /** The current log file (for the dashboard's log viewer and for tests). */
   readonly file: string | null;
 }
@@ -31,6 +33,7 @@ export interface LoggerOptions {
 }
 
 let instances = 0;
+const rank: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, verbose: 3, debug: 4 };
 
 export function createLogger(options: LoggerOptions): Logger {
   const log = logNode.create({ logId: `perch-${++instances}` });
@@ -70,6 +73,7 @@ export function createLogger(options: LoggerOptions): Logger {
     };
   }
 
+  let current = options.level;
   const make = (base: Fields): Logger => {
     const write = (level: LogLevel) => (message: string, fields?: Fields) => {
       log[level](message, fields || Object.keys(base).length ? { ...base, ...fields } : undefined);
@@ -82,9 +86,11 @@ export function createLogger(options: LoggerOptions): Logger {
       debug: write('debug'),
       child: (fields) => make({ ...base, ...fields }),
       setLevel(level) {
+        current = level;
         if (log.transports.file.level !== false) log.transports.file.level = level;
         if (log.transports.console.level !== false) log.transports.console.level = level;
       },
+      enabled: (level) => rank[level] <= rank[current],
       file,
     };
   };

@@ -11,7 +11,7 @@ const noKeychain = () => Promise.reject(new Error('no keychain in this test'));
 export async function startTestCore(env: Record<string, string> = {}, extra: { authTimeoutMs?: number } = {}): Promise<Core> {
   return startCore({
     mode: 'headless',
-    env: { PERCH_DATA_DIR: tempDataDir(), PERCH_GATEWAY_PORT: '0', PERCH_GATEWAY_TOKEN: TEST_TOKEN, ...env },
+    env: { PERCH_DATA_DIR: tempDataDir(), PERCH_GATEWAY_PORT: '0', PERCH_GATEWAY_TOKEN: TEST_TOKEN, PERCH_VALIDATE_RESULTS: '1', ...env },
     consoleLog: false,
     staticDir: BUILT_DASHBOARD,
     loadKeytar: noKeychain,

@@ -14,7 +14,7 @@ export interface ServeProcess {
 /** Runs the built headless app (`node out/main/serve.js`) as a real process. */
 export function spawnServe(env: Record<string, string>): ServeProcess {
   const child = spawn(process.execPath, [SERVE_ENTRY], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PERCH_VALIDATE_RESULTS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

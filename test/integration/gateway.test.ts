@@ -340,6 +340,19 @@ describe('HTTP', () => {
 });
 
 describe('logs', () => {
+  it('record each request with its correlation id at debug level', async () => {
+    const fs = await import('node:fs');
+    const ws = await authed();
+    await ws.request('settings.update', { patch: { logLevel: 'debug' } });
+    await ws.request('system.ping');
+    await ws.request('settings.update', { patch: { logLevel: 'info' } });
+    ws.close();
+    const lines = fs.readFileSync(core.log.file!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ping = lines.find((l) => l.msg === 'rpc' && l.method === 'system.ping');
+    expect(ping).toMatchObject({ level: 'debug', outcome: 'ok', correlationId: expect.stringMatching(/^ws\d+-\d+$/) });
+    expect(ping.ms).toBeGreaterThanOrEqual(0);
+  });
+
   it('never contain the token', async () => {
     const fs = await import('node:fs');
     const text = fs.readFileSync(core.log.file!, 'utf8');

@@ -1,5 +1,0 @@
-export * from './errors';
-export * from './events';
-export * from './methods';
-export * from './settings';
-export * from './client';
