@@ -57,7 +57,8 @@ async function runHeadless(reason) {
     const port = process.env.PERCH_GATEWAY_PORT || '18789';
     process.stdout.write(`Perch: Electron cannot start here (${reason}); running headless with the dashboard at http://127.0.0.1:${port}/\n`);
   }
-  await import(pathToFileURL(serveEntry).href);
+  const { runHeadless: run } = await import(pathToFileURL(serveEntry).href);
+  await run();
 }
 
 buildIfStale();

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-export const SERVE_ENTRY = path.resolve(__dirname, '../../out/main/serve.js');
+// Exactly what `npm run serve` runs (it rebuilds first only when a source is newer than the bundle).
+export const START_SCRIPT = path.resolve(__dirname, '../../scripts/start.mjs');
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -11,9 +12,9 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the built headless app (`node out/main/serve.js`) as a real process. */
-export function spawnServe(env: Record<string, string>): ServeProcess {
-  const child = spawn(process.execPath, [SERVE_ENTRY], {
+/** Runs the headless app as `npm run serve` does, as a real process. */
+export function spawnServe(env: Record<string, string>, args: string[] = ['--headless']): ServeProcess {
+  const child = spawn(process.execPath, [START_SCRIPT, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PERCH_VALIDATE_RESULTS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

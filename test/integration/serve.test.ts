@@ -8,7 +8,7 @@ import { tempDataDir } from '../helpers/data-dir';
 import { RpcSocket } from '../helpers/rpc-socket';
 import { freePort, spawnServe, waitForStart } from '../helpers/serve-process';
 
-// The built headless app (`node out/main/serve.js`), as `npm run serve` runs it.
+// The headless app started exactly as `npm run serve` starts it.
 
 const baseEnv = (dataDir: string, port: number) => ({ PERCH_DATA_DIR: dataDir, PERCH_GATEWAY_PORT: String(port), PERCH_GATEWAY_TOKEN: TEST_TOKEN });
 
@@ -90,6 +90,17 @@ describe('npm run serve', () => {
     expect(await proc.exited).toBe(ExitCodes.newerDatabase);
     expect(proc.stderr()).toMatch(/written by a newer Perch: its "settings" schema is version 2, this version knows up to 1/);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('npm start says in one line that Electron cannot start here and runs headless', async () => {
+    const port = await freePort();
+    const proc = spawnServe(baseEnv(tempDataDir(), port), []); // no DISPLAY in this environment
+    await waitForStart(proc);
+    const first = proc.stdout().split('\n')[0];
+    expect(first).toBe(`Perch: Electron cannot start here (no display); running headless with the dashboard at http://127.0.0.1:${port}/`);
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
   });
 
   it('says clearly when the port is taken', async () => {
