@@ -64,8 +64,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   const cleanup: Array<() => void | Promise<void>> = [];
+  // Every step runs even if one before it fails (the lock must be released whatever happens).
   const unwind = async () => {
-    for (const step of cleanup.splice(0).reverse()) await step();
+    let first: unknown = null;
+    for (const step of cleanup.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    if (first) throw first;
   };
 
   try {

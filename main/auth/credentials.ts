@@ -3,6 +3,7 @@ import type { Migration } from '../store/migrations';
 import type { Db } from '../store/database';
 import type { SecretStore } from '../secrets/secret-store';
 import { registerSecret } from '../log/redact';
+import { TokenBucket } from '../gateway/token-bucket';
 
 // Who may use the gateway: holders of the gateway token, and dashboard sessions obtained by
 // exchanging a one-time login code (so the token itself never travels in a URL).
@@ -41,9 +42,18 @@ export async function resolveGatewayToken(fromEnv: string | null, secrets: Secre
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
+/**
+ * Failed credential checks allowed across all connections and /metrics: a burst, then a few per
+ * second. Once spent, every check fails (even a right one) until the budget refills, so guessing
+ * from many connections at once gains nothing.
+ */
+export const FAILED_CHECK_BUDGET = { perSecond: 5, burst: 50 };
+
 export class Credentials {
   private readonly tokenHash: Buffer;
   private readonly codes = new Map<string, number>();
+  private readonly failures: TokenBucket;
+  private lockedUntil = 0;
 
   constructor(
     private readonly db: Db,
@@ -51,16 +61,21 @@ export class Credentials {
     private readonly now: () => number = Date.now,
   ) {
     this.tokenHash = sha256(gatewayToken);
+    this.failures = new TokenBucket(() => FAILED_CHECK_BUDGET, now);
   }
 
   /** 'token' or 'session' when the credential is valid, else null. Timing-safe for the token. */
   verify(credential: string): 'token' | 'session' | null {
+    if (this.now() < this.lockedUntil) return null;
     const hash = sha256(credential);
     if (timingSafeEqual(hash, this.tokenHash)) return 'token';
     const row = this.db
       .prepare('SELECT expires_at FROM auth_sessions WHERE token_hash = ?')
       .get(hash.toString('hex')) as { expires_at: number } | undefined;
-    return row && row.expires_at > this.now() ? 'session' : null;
+    if (row && row.expires_at > this.now()) return 'session';
+    const wait = this.failures.take();
+    if (wait > 0) this.lockedUntil = this.now() + wait;
+    return null;
   }
 
   /** A single-use login code for the dashboard link printed at start. */

@@ -34,6 +34,7 @@ function splitOnce(value: string, sep: string): [string, string | undefined] {
 /** Telegram user ids and WhatsApp numbers/JIDs that may talk to Perch. */
 export const senderIdSchema = z.string().regex(/^[+\w.@:-]{1,64}$/, 'expected a sender id such as 123456789 or +4915112345678');
 
+// Each default is written once, on its field; `.prefault({})` builds absent sections from them.
 export const settingsSchema = z.object({
   logLevel: logLevelSchema.default('info'),
   gateway: z
@@ -43,27 +44,27 @@ export const settingsSchema = z.object({
           perSecond: z.number().int().min(1).max(1_000_000).default(2_000),
           burst: z.number().int().min(1).max(1_000_000).default(4_000),
         })
-        .default({ perSecond: 2_000, burst: 4_000 }),
+        .prefault({}),
     })
-    .default({ rateLimit: { perSecond: 2_000, burst: 4_000 } }),
+    .prefault({}),
   models: z
     .object({
       chat: modelSpecSchema.nullable().default(null),
       embed: modelSpecSchema.nullable().default(null),
     })
-    .default({ chat: null, embed: null }),
+    .prefault({}),
   telegram: z
     .object({
       apiRoot: httpUrl.nullable().default(null),
       allowFrom: z.array(senderIdSchema).max(1000).default([]),
     })
-    .default({ apiRoot: null, allowFrom: [] }),
+    .prefault({}),
   whatsapp: z
     .object({
       enabled: z.boolean().default(false),
       allowFrom: z.array(senderIdSchema).max(1000).default([]),
     })
-    .default({ enabled: false, allowFrom: [] }),
+    .prefault({}),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -80,7 +81,7 @@ export type SettingsPatch = DeepPartial<Settings>;
 // A patch is the settings schema with every object level optional and defaults removed (an
 // absent key means "leave as is"), strict so a misspelt key is an error rather than ignored.
 function deepPartial(schema: z.ZodType): z.ZodType {
-  const inner = schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema;
+  const inner = schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault ? (schema.unwrap() as z.ZodType) : schema;
   if (inner instanceof z.ZodObject) {
     const shape = Object.fromEntries(
       Object.entries(inner.shape as Record<string, z.ZodType>).map(([key, value]) => [key, deepPartial(value).optional()]),

@@ -43,6 +43,15 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** The request path, or null when the request target cannot be parsed (e.g. `//:`). */
+export function pathnameOf(req: IncomingMessage): string | null {
+  try {
+    return new URL(req.url ?? '/', 'http://gateway').pathname;
+  } catch {
+    return null;
+  }
+}
+
 export function bearer(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -62,7 +71,8 @@ export function createHttpHandler(options: HttpRoutesOptions): (req: IncomingMes
       metrics.rejected.inc({ reason: 'bad_host' });
       return json(res, 403, { error: 'unexpected Host header' });
     }
-    const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const pathname = pathnameOf(req);
+    if (pathname === null) return json(res, 400, { error: 'malformed request target' });
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
 
     if (pathname === '/health') return json(res, 200, { status: 'ok' });

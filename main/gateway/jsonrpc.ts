@@ -16,20 +16,30 @@ export function frameError(code: number, message: string, data?: Record<string, 
   return JSON.stringify(errorResponse(null, new RpcError(code, message, data).toJSON()));
 }
 
+/**
+ * Malformed input that never reaches the router still costs the connection a token, so garbage
+ * cannot be sent faster than calls; past the limit it is dropped without a reply.
+ */
+export function chargeMalformed<T>(session: Session, reply: () => T): T | null {
+  return session.bucket.take() > 0 ? null : reply();
+}
+
 /** Handles one text frame; resolves with the reply to send, or null when nothing is owed. */
 export async function handleFrame(router: Router, session: Session, text: string): Promise<string | null> {
   let message: unknown;
   try {
     message = JSON.parse(text);
   } catch (error) {
-    return frameError(StandardErrors.PARSE_ERROR, `Parse error: ${(error as Error).message}`, { code: 'parse_error' });
+    return chargeMalformed(session, () => frameError(StandardErrors.PARSE_ERROR, `Parse error: ${(error as Error).message}`, { code: 'parse_error' }));
   }
   if (Array.isArray(message)) {
-    if (message.length === 0) return frameError(StandardErrors.INVALID_REQUEST, 'Invalid Request: empty batch', { code: 'empty_batch' });
+    if (message.length === 0) {
+      return chargeMalformed(session, () => frameError(StandardErrors.INVALID_REQUEST, 'Invalid Request: empty batch', { code: 'empty_batch' }));
+    }
     if (message.length > MAX_BATCH) {
-      return frameError(StandardErrors.INVALID_REQUEST, `Invalid Request: a batch holds at most ${MAX_BATCH} requests`, {
-        code: 'batch_too_large',
-      });
+      return chargeMalformed(session, () =>
+        frameError(StandardErrors.INVALID_REQUEST, `Invalid Request: a batch holds at most ${MAX_BATCH} requests`, { code: 'batch_too_large' }),
+      );
     }
     const replies = await Promise.all(message.map((item) => handleOne(router, session, item)));
     const owed = replies.filter((r): r is Response => r !== null);
@@ -41,7 +51,9 @@ export async function handleFrame(router: Router, session: Session, text: string
 
 async function handleOne(router: Router, session: Session, item: unknown): Promise<Response | null> {
   const invalid = (reason: string, id: Id = null) =>
-    errorResponse(id, { code: StandardErrors.INVALID_REQUEST, message: `Invalid Request: ${reason}`, data: { code: 'invalid_request' } });
+    chargeMalformed(session, () =>
+      errorResponse(id, { code: StandardErrors.INVALID_REQUEST, message: `Invalid Request: ${reason}`, data: { code: 'invalid_request' } }),
+    );
 
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return invalid('expected a request object');
   const req = item as Record<string, unknown>;

@@ -51,7 +51,7 @@ export class Router {
       const seconds = (performance.now() - started) / 1000;
       this.options.observe?.(method, outcome, seconds);
       if (this.options.log.enabled('debug')) {
-        this.options.log.debug('rpc', { correlationId, session: session.id, method, outcome, code, ms: Math.round(seconds * 1e6) / 1e3 });
+        this.options.log.debug('rpc', { correlationId, conn: session.id, method, outcome, code, ms: Math.round(seconds * 1e6) / 1e3 });
       }
     };
     try {
@@ -70,14 +70,14 @@ export class Router {
   }
 
   private async dispatch(session: Session, method: string, rawParams: unknown, correlationId: string): Promise<unknown> {
-    const wait = session.bucket.take();
-    if (wait > 0) {
-      throw appError('rate_limited', `Too many requests on this connection; retry in ${wait} ms`, { retryAfterMs: wait });
-    }
     const known = isMethodName(method);
     // Before authentication every call gets the same answer, so the method list does not leak.
     if (!session.authenticated && !(known && methods[method].public === true)) {
       throw appError('unauthorized', 'Authentication required: send "Authorization: Bearer <token>" when connecting, or call auth.token first');
+    }
+    const wait = session.bucket.take();
+    if (wait > 0) {
+      throw appError('rate_limited', `Too many requests on this connection; retry in ${wait} ms`, { retryAfterMs: wait });
     }
     if (!known) throw new RpcError(StandardErrors.METHOD_NOT_FOUND, `Method not found: ${method}`, { code: 'method_not_found' });
     const handler = this.handlers.get(method);

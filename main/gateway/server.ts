@@ -6,8 +6,8 @@ import { MAX_BAD_CREDENTIALS } from '../auth/handlers';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
 import type { HealthRegistry } from '../system/health';
-import { bearer, createHttpHandler } from './http-routes';
-import { frameError, handleFrame } from './jsonrpc';
+import { bearer, createHttpHandler, pathnameOf } from './http-routes';
+import { chargeMalformed, frameError, handleFrame } from './jsonrpc';
 import type { GatewayMetrics } from './metrics';
 import { OriginPolicy } from './origin-policy';
 import type { Router } from './router';
@@ -21,6 +21,11 @@ export const AUTH_TIMEOUT_MS = 10_000;
 // Past this, ws drops the connection outright (1009); up to it, an oversized frame only gets an
 // error reply and the connection stays usable.
 const HARD_FRAME_LIMIT = 16 * 1024 * 1024;
+/** A client that does not read its replies is cut off before it can fill our memory. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** After a close frame, how long a peer gets to answer before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+export const CONNECTION_LIMITS = { total: 256, unauthenticated: 32 };
 
 export interface GatewayOptions {
   host: string;
@@ -35,6 +40,7 @@ export interface GatewayOptions {
   log: Logger;
   authTimeoutMs?: number;
   maxFrameBytes?: number;
+  connectionLimits?: { total: number; unauthenticated: number };
 }
 
 export interface Gateway {
@@ -49,9 +55,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { router, bus, metrics, log } = options;
   const authTimeoutMs = options.authTimeoutMs ?? AUTH_TIMEOUT_MS;
   const maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  const connectionLimits = options.connectionLimits ?? CONNECTION_LIMITS;
   let port = options.port;
   const policy = new OriginPolicy(options.host, () => port);
   const sockets = new Map<WebSocket, Session>();
+  const closing = new Set<WebSocket>();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
 
   const server = http.createServer(
@@ -76,15 +84,40 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   server.on('upgrade', (req, socket, head) => {
-    const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
-    if (pathname !== '/rpc') return refuse(socket, 404, 'WebSocket endpoint is /rpc', 'bad_path');
+    // Node leaves an upgrading socket without an error listener: a peer reset must not crash us.
+    socket.on('error', () => socket.destroy());
+    if (pathnameOf(req) !== '/rpc') return refuse(socket, 404, 'WebSocket endpoint is /rpc', 'bad_path');
     if (!policy.hostAllowed(req.headers.host)) return refuse(socket, 403, 'unexpected Host header', 'bad_host');
     if (!policy.originAllowed(req.headers.origin, req.headers.host)) return refuse(socket, 403, 'Origin not allowed', 'bad_origin');
     const credential = bearer(req);
     const via = credential === null ? null : options.verifyCredential(credential);
     if (credential !== null && via === null) return refuse(socket, 401, 'invalid bearer token', 'bad_token');
+    const unauthenticated = [...sockets.values()].filter((s) => !s.authenticated).length;
+    if (sockets.size >= connectionLimits.total || (!via && unauthenticated >= connectionLimits.unauthenticated)) {
+      return refuse(socket, 503, 'too many connections', 'connection_limit');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req.socket.remoteAddress, via));
   });
+
+  /** Sends a close frame, ignores whatever still arrives, and destroys the socket after a grace. */
+  const shut = (ws: WebSocket, code: number, reason: string) => {
+    if (closing.has(ws)) return;
+    closing.add(ws);
+    ws.close(code, reason);
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+  };
+
+  /** Sends unless the peer stopped reading; a peer that did is cut off. */
+  const send = (ws: WebSocket, text: string) => {
+    if (ws.readyState !== WebSocket.OPEN || closing.has(ws)) return;
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      metrics.rejected.inc({ reason: 'slow_consumer' });
+      log.warn('closing a connection that does not read its replies', { conn: sockets.get(ws)?.id, buffered: ws.bufferedAmount });
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
+  };
 
   const onConnection = (ws: WebSocket, remote: string | undefined, via: 'token' | 'session' | null) => {
     const session = createSession('ws', options.limits, remote);
@@ -99,50 +132,58 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : setTimeout(() => {
           if (session.authenticated) return;
           metrics.rejected.inc({ reason: 'auth_timeout' });
-          ws.close(1008, 'authentication timeout');
+          shut(ws, 1008, 'authentication timeout');
         }, authTimeoutMs);
 
-    const send = (text: string) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(text);
+    const reply = (text: string | null) => {
+      if (text !== null) send(ws, text);
     };
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (closing.has(ws)) return;
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
       if (isBinary) {
         metrics.rejected.inc({ reason: 'binary_frame' });
-        return send(frameError(StandardErrors.INVALID_REQUEST, 'Invalid Request: binary frames are not accepted; send JSON as text', { code: 'binary_frame' }));
+        return reply(
+          chargeMalformed(session, () =>
+            frameError(StandardErrors.INVALID_REQUEST, 'Invalid Request: binary frames are not accepted; send JSON as text', { code: 'binary_frame' }),
+          ),
+        );
       }
       if (bytes.length > maxFrameBytes) {
         metrics.rejected.inc({ reason: 'frame_too_large' });
-        return send(
-          frameError(AppErrors.payload_too_large, `Frame of ${bytes.length} bytes exceeds the ${maxFrameBytes}-byte limit`, {
-            code: 'payload_too_large',
-            limit: maxFrameBytes,
-          }),
+        return reply(
+          chargeMalformed(session, () =>
+            frameError(AppErrors.payload_too_large, `Frame of ${bytes.length} bytes exceeds the ${maxFrameBytes}-byte limit`, {
+              code: 'payload_too_large',
+              limit: maxFrameBytes,
+            }),
+          ),
         );
       }
       let text: string;
       try {
         text = utf8.decode(bytes);
       } catch {
-        return send(frameError(StandardErrors.PARSE_ERROR, 'Parse error: the frame is not valid UTF-8', { code: 'parse_error' }));
+        return reply(chargeMalformed(session, () => frameError(StandardErrors.PARSE_ERROR, 'Parse error: the frame is not valid UTF-8', { code: 'parse_error' })));
       }
       handleFrame(router, session, text).then(
-        (reply) => {
-          if (reply !== null) send(reply);
+        (text) => {
+          reply(text);
           if (session.authenticated && authTimer) clearTimeout(authTimer);
           if (!session.authenticated && session.badCredentials >= MAX_BAD_CREDENTIALS) {
             metrics.rejected.inc({ reason: 'too_many_bad_tokens' });
-            ws.close(1008, 'too many invalid credentials');
+            shut(ws, 1008, 'too many invalid credentials');
           }
         },
-        (error: Error) => log.error('frame handling failed', { session: session.id, error }),
+        (error: Error) => log.error('frame handling failed', { conn: session.id, error }),
       );
     });
-    ws.on('error', (error) => log.debug('websocket error', { session: session.id, error: error.message }));
+    ws.on('error', (error) => log.debug('websocket error', { conn: session.id, error: error.message }));
     ws.on('close', () => {
       if (authTimer) clearTimeout(authTimer);
       sockets.delete(ws);
+      closing.delete(ws);
       metrics.connections.dec();
     });
   };
@@ -150,9 +191,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const unsubscribe = bus.subscribe((event, payload) => {
     let frame: string | undefined;
     for (const [ws, session] of sockets) {
-      if (!session.authenticated || !session.subscriptions.has(event) || ws.readyState !== WebSocket.OPEN) continue;
+      if (!session.authenticated || !session.subscriptions.has(event)) continue;
       frame ??= JSON.stringify({ jsonrpc: '2.0', method: event, params: payload });
-      ws.send(frame);
+      send(ws, frame);
     }
   });
 
@@ -183,7 +224,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     connectionCount: () => sockets.size,
     async close() {
       unsubscribe();
-      for (const ws of sockets.keys()) ws.close(1001, 'Perch is shutting down');
+      // Peers get a close frame and a short grace; one that ignores it cannot hold up shutdown.
+      for (const ws of sockets.keys()) shut(ws, 1001, 'Perch is shutting down');
       wss.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

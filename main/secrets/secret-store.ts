@@ -48,7 +48,7 @@ export async function openSecretStore(options: SecretStoreOptions): Promise<Secr
   try {
     const keytar = await (options.loadKeytar ?? loadRealKeytar)();
     await withTimeout(keytar.getPassword(KEYCHAIN_SERVICE, '__probe__'), options.probeTimeoutMs ?? 3000);
-    return withFallback(keychainStore(keytar), fallback);
+    return withFallback(keychainStore(keytar), fallback, file);
   } catch (error) {
     reason = firstLine(error);
   }
@@ -62,8 +62,9 @@ const firstLine = (error: unknown) => (error as Error).message.split('\n')[0] ??
  * not stop Perch: the first failed write moves secrets to the file store, visibly. Values already
  * in the keychain stay readable.
  */
-function withFallback(keychain: SecretStore, toFile: (reason: string) => SecretStore): SecretStore {
-  let active = keychain;
+function withFallback(keychain: SecretStore, toFile: (reason: string) => SecretStore, file: string): SecretStore {
+  // Secrets that went to the file on an earlier run (the keychain refused them then) stay there.
+  let active = fs.existsSync(file) ? toFile('the keychain refused a write earlier') : keychain;
   return {
     get backend() {
       return active.backend;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
 import { methodNames } from '../../main/contract/methods';
@@ -263,6 +264,81 @@ describe('bad input does not hurt the process or other connections', () => {
     expect((await bystander.request('settings.get')).result.settings.gateway.rateLimit.perSecond).toBeGreaterThan(0);
     ws.close();
     bystander.close();
+  });
+});
+
+/** Writes raw bytes to the gateway port and returns what came back before the socket ended. */
+function raw(request: string, opts: { reset?: boolean } = {}): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(core.gateway.port, '127.0.0.1', () => {
+      socket.write(request);
+      if (opts.reset) socket.resetAndDestroy();
+    });
+    let got = '';
+    socket.on('data', (d) => (got += d));
+    socket.on('error', () => resolve(got));
+    socket.on('close', () => resolve(got));
+    setTimeout(() => (socket.destroy(), resolve(got)), 2000);
+  });
+}
+
+const upgradeRequest = (path: string, headers = '') =>
+  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${core.gateway.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+  `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`;
+
+describe('hostile requests do not take the process down', () => {
+  it('answers unparseable request targets with 400, over HTTP and on upgrade', async () => {
+    expect(await raw(`GET //: HTTP/1.1\r\nHost: 127.0.0.1:${core.gateway.port}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(upgradeRequest('//:'))).toMatch(/^HTTP\/1\.1 404/);
+    expect((await get('/health')).status).toBe(200);
+  });
+
+  it('survives a peer resetting the connection while its upgrade is refused', async () => {
+    for (let i = 0; i < 20; i++) await raw(upgradeRequest('/rpc', 'Origin: http://evil.example\r\n'), { reset: true });
+    expect((await get('/health')).status).toBe(200);
+  });
+
+  it('stops checking credentials after 5 bad ones, even inside one batch', async () => {
+    const ws = await RpcSocket.open(url);
+    const batch = [
+      ...Array.from({ length: 5 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'auth.token', params: { token: `guess-${i}` } })),
+      { jsonrpc: '2.0', id: 'right', method: 'auth.token', params: { token: TEST_TOKEN } },
+      { jsonrpc: '2.0', id: 'after', method: 'system.ping' },
+    ];
+    ws.send(batch);
+    const replies = await ws.waitFor((f) => Array.isArray(f));
+    expect(replies.find((r: any) => r.id === 'right').error).toMatchObject({ code: -32001, message: 'Too many invalid credentials on this connection' });
+    expect(replies.find((r: any) => r.id === 'after').error.code).toBe(-32001);
+    ws.send({ jsonrpc: '2.0', id: 'late', method: 'auth.token', params: { token: TEST_TOKEN } });
+    expect((await ws.waitClosed()).code).toBe(1008);
+    expect(ws.frames.some((f: any) => f.id === 'late')).toBe(false);
+  });
+
+  it('caps unauthenticated connections', async () => {
+    const { CONNECTION_LIMITS } = await import('../../main/gateway/server');
+    const open: RpcSocket[] = [];
+    let refused: unknown = null;
+    for (let i = 0; i < CONNECTION_LIMITS.unauthenticated + 1 && !refused; i++) {
+      try {
+        open.push(await RpcSocket.open(url));
+      } catch (error) {
+        refused = error;
+      }
+    }
+    expect(refused).toMatchObject({ status: 503 });
+    // An authenticated client still gets in.
+    const ok = await authed();
+    expect((await ok.request('system.ping')).result.pong).toBe(true);
+    for (const ws of [...open, ok]) ws.close();
+    await Promise.all(open.map((ws) => ws.waitClosed()));
+  });
+
+  it('answers an unauthenticated caller with -32001 even when its bucket is empty', async () => {
+    const ws = await RpcSocket.open(url);
+    ws.send(Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'system.ping' })));
+    const replies = await ws.waitFor((f) => Array.isArray(f));
+    expect(new Set(replies.map((r: any) => r.error.code))).toEqual(new Set([-32001]));
+    ws.close();
   });
 });
 

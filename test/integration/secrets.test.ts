@@ -43,6 +43,11 @@ describe('secrets', () => {
     expect(store.detail).toContain('the keychain refused a write: Cannot create an item in a locked collection');
     expect(JSON.parse(fs.readFileSync(`${dataDir}/secrets.json`, 'utf8'))[GATEWAY_TOKEN_SECRET]).toBe(token.token);
     expect(await store.get('old')).toBe('from-the-keychain');
+
+    // The next start finds the token in the file and keeps it, instead of making a new one.
+    const reopened = await openSecretStore({ dataDir, log, loadKeytar: async () => locked });
+    expect(reopened.backend).toBe('file');
+    expect(await resolveGatewayToken(null, reopened)).toEqual({ token: token.token, source: 'file' });
   });
 
   it('generates a 32-byte gateway token once and keeps it', async () => {
