@@ -11,6 +11,12 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// On Linux with two or more cores the app runs on core 0 and this load generator on core 1:
+// otherwise the scheduler now and then puts both on one core and the latency measured is the
+// generator's, not the gateway's (p99 ~1.8 ms unpinned vs ~0.5 ms pinned on a 2-core VM).
+const pin = process.platform === 'linux' && os.cpus().length >= 2 && spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const appCommand = (args) => (pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]);
 const serveEntry = path.join(root, 'out/main/serve.js');
 const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -42,7 +48,8 @@ async function startApp() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'perch-bench-'));
   const port = await freePort();
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [serveEntry], {
+  const [command, args] = appCommand([serveEntry]);
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PERCH_DATA_DIR: dataDir, PERCH_GATEWAY_PORT: String(port), PERCH_GATEWAY_TOKEN: TOKEN, PERCH_LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
@@ -74,17 +81,20 @@ function connect(port) {
 
 /** Sequential pings on one connection; returns each round trip in ms. */
 async function pingLatencies(ws, count) {
-  const times = [];
-  let id = 0;
+  const times = new Array(count);
+  let resolveReply = null;
+  const onMessage = () => resolveReply();
+  ws.on('message', onMessage); // one listener for the run: the client adds as little jitter as it can
   for (let i = 0; i < count; i++) {
     const t0 = process.hrtime.bigint();
     await new Promise((resolve) => {
-      ws.once('message', resolve);
-      ws.send(`{"jsonrpc":"2.0","id":${++id},"method":"system.ping"}`);
+      resolveReply = resolve;
+      ws.send(`{"jsonrpc":"2.0","id":${i},"method":"system.ping"}`);
     });
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    times[i] = Number(process.hrtime.bigint() - t0) / 1e6;
   }
-  return times;
+  ws.off('message', onMessage);
+  return times.sort((a, b) => a - b);
 }
 
 /** Each client keeps `window` pings in flight for `ms`; counts results and errors. */
@@ -128,6 +138,7 @@ async function setRateLimit(port, perSecond) {
 
 async function gatewaySuite() {
   const suite = 'gateway';
+  emit(suite, 'app_and_load_generator_on_separate_cores', pin ? 1 : 0, 'bool');
   const coldStarts = [];
   for (let i = 0; i < 5; i++) {
     const app = await startApp();
@@ -142,11 +153,15 @@ async function gatewaySuite() {
     await sleep(2000);
     emit(suite, 'idle_rss', rssMb(app.child.pid), 'MB');
 
+    // Five rounds of 10,000 sequential pings; a single round's p99 swings with scheduling on a
+    // shared 2-core VM, so the median round is reported, and the worst round beside it.
     const one = await connect(app.port);
     await pingLatencies(one, 3000); // warm-up
-    const times = (await pingLatencies(one, 20000)).sort((a, b) => a - b);
-    emit(suite, 'ping_rtt_1_client_p50', percentile(times, 50), 'ms');
-    emit(suite, 'ping_rtt_1_client_p99', percentile(times, 99), 'ms');
+    const rounds = [];
+    for (let r = 0; r < 5; r++) rounds.push(await pingLatencies(one, 10000));
+    emit(suite, 'ping_rtt_1_client_p50', median(rounds.map((t) => percentile(t, 50))), 'ms');
+    emit(suite, 'ping_rtt_1_client_p99', median(rounds.map((t) => percentile(t, 99))), 'ms');
+    emit(suite, 'ping_rtt_1_client_p99_worst_round', Math.max(...rounds.map((t) => percentile(t, 99))), 'ms');
     one.close();
 
     // The default per-connection rate limit (2,000/s) would cap 16 clients at 32,000/s; lift it

@@ -141,7 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (closing.has(ws)) return;
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
       if (isBinary) {
         metrics.rejected.inc({ reason: 'binary_frame' });
         return reply(
