@@ -59,7 +59,8 @@ export interface Core {
 
 
 export async function startCore(options: CoreOptions): Promise<Core> {
-  const config = readRuntimeConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = readRuntimeConfig(env);
   const startedAt = new Date();
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
@@ -101,7 +102,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const credentials = new Credentials(db, token);
 
     // Test knob: also check handler results and event payloads against the contract.
-    const validate = (options.env ?? process.env).PERCH_VALIDATE_RESULTS === '1';
+    const validate = env.PERCH_VALIDATE_RESULTS === '1';
     const bus = new EventBus(validate);
     const metrics = new GatewayMetrics();
     const router = new Router({ log, validateResults: validate, observe: metrics.observeCall });
@@ -142,7 +143,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       health,
       metrics,
       verifyCredential: (credential) => credentials.verify(credential),
-      limits: () => settings.get().gateway.rateLimit,
+      rateLimit: () => settings.get().gateway.rateLimit,
       staticDir: options.staticDir ?? null,
       log,
       ...(options.authTimeoutMs ? { authTimeoutMs: options.authTimeoutMs } : {}),

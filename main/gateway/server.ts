@@ -35,7 +35,7 @@ export interface GatewayOptions {
   health: HealthRegistry;
   metrics: GatewayMetrics;
   verifyCredential: (credential: string) => 'token' | 'session' | null;
-  limits: () => { perSecond: number; burst: number };
+  rateLimit: () => { perSecond: number; burst: number };
   staticDir: string | null;
   log: Logger;
   authTimeoutMs?: number;
@@ -120,7 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const onConnection = (ws: WebSocket, remote: string | undefined, via: 'token' | 'session' | null) => {
-    const session = createSession('ws', options.limits, remote);
+    const session = createSession('ws', options.rateLimit, remote);
     if (via) {
       session.authenticated = true;
       session.authVia = via;
