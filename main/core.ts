@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pkg from '../package.json';
+import { Agent } from './agent/agent';
+import { agentMigrations, ConversationStore } from './agent/conversation-store';
+import { agentHandlers } from './agent/handlers';
+import { Lanes } from './agent/lanes';
 import { authHandlers } from './auth/handlers';
 import { authMigrations, Credentials, LOGIN_CODE_TTL_MS, resolveGatewayToken, type TokenSource } from './auth/credentials';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
@@ -18,7 +22,10 @@ import { settingsMigrations, SettingsService } from './settings/settings-service
 import { closeDatabase, openDatabase, sqliteVecVersion, type Db } from './store/database';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock';
 import { migrate, type Migration } from './store/migrations';
+import { ModelManager } from './inference/model-manager';
 import { HealthRegistry } from './system/health';
+import { getTimeTool } from './tools/get-time';
+import { ToolRegistry } from './tools/registry';
 import { systemHandlers } from './system/handlers';
 
 // The composition root: configuration → lock → logging → database → domains → router → gateway.
@@ -27,7 +34,11 @@ import { systemHandlers } from './system/handlers';
 export const VERSION: string = pkg.version;
 
 /** Every domain's migrations, in the order the domains depend on each other. */
-export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations];
+export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations];
+
+/** Conversations answered at the same time (each conversation is itself one at a time). */
+const CONCURRENT_CONVERSATIONS = 4;
+const MODEL_CALL_TIMEOUT_MS = 120_000;
 
 export interface CoreOptions {
   mode: 'headless' | 'desktop';
@@ -51,6 +62,8 @@ export interface Core {
   readonly settings: SettingsService;
   readonly secrets: SecretStore;
   readonly health: HealthRegistry;
+  readonly models: ModelManager;
+  readonly agent: Agent;
   status(): Result<'system.status'>;
   /** A one-time dashboard link (the code is in the fragment, so it never reaches a server log). */
   issueLoginLink(): { url: string; expiresInMs: number };
@@ -132,6 +145,29 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     router.register(systemHandlers(status));
     router.register(settingsHandlers(settings, bus));
     router.register(eventHandlers);
+
+    const models = new ModelManager(() => settings.get(), log);
+    cleanup.push(() => models.close());
+    health.register('inference', () => {
+      const { configured, loaded, error } = models.status();
+      if (error) return { status: 'degraded', detail: error };
+      if (!configured) return { status: 'degraded', detail: 'no model configured' };
+      return { status: 'ok', detail: loaded ?? `${configured} (loads on first use)` };
+    });
+    const tools = new ToolRegistry();
+    tools.add(getTimeTool);
+    const conversations = new ConversationStore(db);
+    const agent = new Agent({
+      db,
+      store: conversations,
+      lanes: new Lanes(CONCURRENT_CONVERSATIONS),
+      tools,
+      bus,
+      log,
+      provider: () => models.chatProvider(),
+      callTimeoutMs: MODEL_CALL_TIMEOUT_MS,
+    });
+    router.register(agentHandlers(agent, conversations));
     const missing = router.missing();
     if (missing.length > 0) throw new Error(`contract methods without a handler: ${missing.join(', ')}`);
 
@@ -168,6 +204,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       settings,
       secrets,
       health,
+      models,
+      agent,
       status,
       issueLoginLink() {
         const { code } = credentials.issueLoginCode();

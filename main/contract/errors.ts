@@ -16,6 +16,10 @@ export const AppErrors = {
   invalid_setting: -32005,
   connection_closed: -32006,
   shutting_down: -32007,
+  not_found: -32008,
+  no_model: -32010,
+  model_unavailable: -32011,
+  message_too_long: -32012,
 } as const;
 
 export type AppErrorCode = keyof typeof AppErrors;

@@ -5,6 +5,8 @@ import { settingsSchema } from './settings';
 // ({"jsonrpc":"2.0","method":<event>,"params":<payload>}) to connections that subscribed.
 
 export const events = {
+  /** A piece of the reply being generated (dashboard chat and any live conversation view). */
+  'agent.delta': z.object({ conversationId: z.string(), text: z.string() }),
   'settings.changed': z.object({
     settings: settingsSchema,
     changed: z.array(z.string()),

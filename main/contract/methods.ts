@@ -29,6 +29,36 @@ export const settingsViewSchema = z.object({
   overridden: z.array(z.object({ path: z.string(), variable: z.string() })),
 });
 
+const cursorSchema = z.string().min(1).max(200);
+const idSchema = z.string().regex(/^[\w-]{1,64}$/, 'expected an id of letters, digits, - and _');
+
+export const toolCallSchema = z.object({ id: z.string(), name: z.string(), args: z.unknown() });
+
+export const conversationSchema = z.object({
+  id: z.string(),
+  channel: z.string(),
+  peer: z.string(),
+  title: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  messageCount: z.number().int().nonnegative(),
+});
+
+export const messageSchema = z.object({
+  id: z.number().int(),
+  conversationId: z.string(),
+  role: z.enum(['user', 'assistant', 'tool', 'system']),
+  text: z.string(),
+  toolCalls: z.array(toolCallSchema).optional(),
+  toolCallId: z.string().optional(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  tokensIn: z.number().int().nonnegative(),
+  tokensOut: z.number().int().nonnegative(),
+  promptVersion: z.number().int().nullable(),
+  createdAt: z.iso.datetime(),
+});
+
 export const methods = {
   'auth.token': method({
     summary: 'Authenticate this connection with the gateway token or a dashboard session.',
@@ -72,6 +102,21 @@ export const methods = {
     summary: 'Change settings with a partial object; the whole result is validated before anything is stored.',
     params: z.strictObject({ patch: settingsPatchSchema }),
     result: settingsViewSchema,
+  }),
+  'chat.send': method({
+    summary: "The owner's own chat with the agent: streams agent.delta events, returns the reply.",
+    params: z.strictObject({ text: z.string().trim().min(1).max(32_000), conversationId: idSchema.optional() }),
+    result: z.object({ conversationId: z.string(), messageId: z.number().int(), text: z.string() }),
+  }),
+  'conversations.list': method({
+    summary: 'Conversations, most recently active first, a page at a time.',
+    params: z.strictObject({ cursor: cursorSchema.optional(), limit: z.number().int().min(1).max(200).default(50) }),
+    result: z.object({ items: z.array(conversationSchema), nextCursor: z.string().nullable() }),
+  }),
+  'conversations.messages': method({
+    summary: "A conversation's messages, newest page first (each page in chronological order).",
+    params: z.strictObject({ conversationId: idSchema, cursor: cursorSchema.optional(), limit: z.number().int().min(1).max(500).default(100) }),
+    result: z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() }),
   }),
   'events.subscribe': method({
     summary: 'Receive these server events on this connection as JSON-RPC notifications.',

@@ -53,10 +53,10 @@ export class RpcSocket {
   }
 
   /** Sends a request and resolves with its response object ({result} or {error}). */
-  async request(method: string, params?: unknown): Promise<any> {
+  async request(method: string, params?: unknown, timeoutMs = 5000): Promise<any> {
     const id = `t${this.nextId++}`;
     this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
-    return this.waitFor((f) => !Array.isArray(f) && f.id === id);
+    return this.waitFor((f) => !Array.isArray(f) && f.id === id, timeoutMs);
   }
 
   async waitClosed(timeoutMs = 15_000): Promise<{ code: number; reason: string }> {

@@ -1,0 +1,183 @@
+import type { EventBus } from '../events/bus';
+import type { ChatProvider, ChatTurn, ToolDefinition } from '../inference/provider';
+import type { Logger } from '../log/logger';
+import type { Db } from '../store/database';
+import type { ToolRegistry } from '../tools/registry';
+import { runCommand } from './commands';
+import { currentSystemPrompt, type ConversationStore, type StoredMessage } from './conversation-store';
+import type { Lanes } from './lanes';
+
+// The agent loop every channel shares: store the message, answer commands, fit the context to
+// the model's window (summarizing what no longer fits), run the tool loop, store the reply.
+
+export const MAX_TOOL_STEPS = 6;
+const MAX_REPLY_TOKENS = 1024;
+const MIN_REPLY_TOKENS = 32;
+const HISTORY_FETCH = 200;
+
+export interface AgentDeps {
+  db: Db;
+  store: ConversationStore;
+  lanes: Lanes;
+  tools: ToolRegistry;
+  bus: EventBus;
+  log: Logger;
+  /** The configured chat model; throws a ModelError when there is none or it cannot load. */
+  provider: () => Promise<ChatProvider>;
+  /** Per model call. */
+  callTimeoutMs: number;
+}
+
+export interface Inbound {
+  channel: string;
+  peer: string;
+  text: string;
+  conversationId?: string;
+}
+
+export interface Reply {
+  conversationId: string;
+  messageId: number;
+  text: string;
+}
+
+export class ConversationNotFound extends Error {}
+export class MessageTooLong extends Error {}
+
+export class Agent {
+  constructor(private readonly deps: AgentDeps) {}
+
+  handle(inbound: Inbound): Promise<Reply> {
+    const { store } = this.deps;
+    const conversation = inbound.conversationId ? store.get(inbound.conversationId) : store.open(inbound.channel, inbound.peer);
+    if (!conversation) throw new ConversationNotFound(`No conversation with id ${inbound.conversationId}`);
+    return this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, inbound.text));
+  }
+
+  private async answer(conversationId: string, text: string): Promise<Reply> {
+    const { store } = this.deps;
+    store.append(conversationId, { role: 'user', text }); // stored first: nothing is lost if the model fails
+
+    const command = await runCommand(text, { conversationId, store, provider: this.deps.provider });
+    if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
+
+    const provider = await this.deps.provider();
+    const prompt = currentSystemPrompt(this.deps.db);
+    const tools = this.deps.tools.definitions();
+    const { turns, maxTokens } = await this.context(conversationId, provider, prompt.text, tools);
+    let tokensIn = 0;
+    let tokensOut = 0;
+
+    for (let step = 0; step < MAX_TOOL_STEPS; step++) {
+      const signal = AbortSignal.timeout(this.deps.callTimeoutMs);
+      const response = await provider.chat({
+        turns,
+        tools,
+        maxTokens,
+        signal,
+        onText: (chunk) => this.deps.bus.publish('agent.delta', { conversationId, text: chunk }),
+      });
+      tokensIn += response.tokensIn;
+      tokensOut += response.tokensOut;
+      const made = { provider: provider.kind, model: provider.model, promptVersion: prompt.version };
+      if (response.toolCalls.length === 0) {
+        return this.finish(conversationId, { role: 'assistant', text: response.text, tokensIn, tokensOut, ...made });
+      }
+      store.append(conversationId, { role: 'assistant', text: response.text, toolCalls: response.toolCalls, tokensIn, tokensOut, ...made });
+      tokensIn = tokensOut = 0;
+      turns.push({ role: 'assistant', text: response.text, toolCalls: response.toolCalls });
+      for (const call of response.toolCalls) {
+        const outcome = await this.deps.tools.invoke(call.name, call.args, { conversationId });
+        const result = outcome.ok ? outcome.output : `Error: ${outcome.error}`;
+        store.append(conversationId, { role: 'tool', text: result, toolCallId: call.id });
+        turns.push({ role: 'tool', text: result, toolCallId: call.id, toolName: call.name });
+      }
+    }
+    return this.finish(conversationId, {
+      role: 'assistant',
+      text: `I stopped after ${MAX_TOOL_STEPS} tool steps without a final answer. Ask again, perhaps more narrowly.`,
+    });
+  }
+
+  private finish(conversationId: string, message: Parameters<ConversationStore['append']>[1]): Reply {
+    const stored = this.deps.store.append(conversationId, message);
+    return { conversationId, messageId: stored.id, text: stored.text };
+  }
+
+  /**
+   * System prompt + running summary + as much recent history as fits the window (measured on the
+   * prompt as the model will see it), leaving room for the reply. What falls out is folded into
+   * the running summary by the model itself.
+   */
+  private async context(
+    conversationId: string,
+    provider: ChatProvider,
+    systemPrompt: string,
+    tools: ToolDefinition[],
+  ): Promise<{ turns: ChatTurn[]; maxTokens: number }> {
+    const { store } = this.deps;
+    const window = await provider.contextSize();
+    const reserve = Math.min(MAX_REPLY_TOKENS, Math.floor(window / 4));
+    // node-llama-cpp keeps a tenth of the window free for shifting context mid-generation.
+    const limit = window - reserve - Math.ceil(window / 10);
+    const { summary: stored, messages } = store.history(conversationId, HISTORY_FETCH);
+    let summary = stored;
+
+    const build = (from: number): ChatTurn[] => [
+      { role: 'system', text: summary ? `${systemPrompt}\n\nSummary of the earlier conversation:\n${summary}` : systemPrompt },
+      ...messages.slice(from).map(
+        (m): ChatTurn => ({
+          role: m.role === 'system' ? 'user' : m.role,
+          text: m.text,
+          ...(m.toolCalls ? { toolCalls: m.toolCalls } : {}),
+          ...(m.toolCallId ? { toolCallId: m.toolCallId } : {}),
+        }),
+      ),
+    ];
+    // Fewer messages never take more tokens: binary-search the oldest one that still fits. The
+    // newest message (the one being answered) is always kept.
+    const fitFrom = async (lowest: number): Promise<number> => {
+      let lo = lowest;
+      let hi = messages.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((await provider.promptTokens(build(mid), tools)) <= limit) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+
+    let from = await fitFrom(0);
+    if (from > 0) {
+      summary = await this.summarize(provider, window, summary, messages.slice(0, from));
+      store.setSummary(conversationId, summary, messages[from - 1]!.id);
+      from = await fitFrom(from); // the summary itself takes room
+    }
+    const turns = build(from);
+    // The newest message is kept even when it alone outgrows the limit: the reply gets what is left.
+    const left = window - Math.ceil(window / 10) - (await provider.promptTokens(turns, tools));
+    if (left < MIN_REPLY_TOKENS) {
+      throw new MessageTooLong(`This message is too long for the model's context window of ${window} tokens. Send a shorter message, or /reset.`);
+    }
+    return { turns, maxTokens: Math.min(reserve, left) };
+  }
+
+  private async summarize(provider: ChatProvider, window: number, previous: string, dropped: StoredMessage[]): Promise<string> {
+    // The summarizing call must fit the window too: keep the newest part of what fell out.
+    const maxTokens = Math.min(200, Math.floor(window / 4));
+    const room = Math.floor(window / 2) - (await provider.countTokens(previous));
+    let transcript = dropped.map((m) => `${m.role}: ${m.text}`).join('\n');
+    while (transcript.length > 0 && (await provider.countTokens(transcript)) > room) transcript = transcript.slice(Math.ceil(transcript.length / 5));
+    const response = await provider.chat({
+      turns: [
+        { role: 'system', text: 'Summarize the conversation so far in a few short sentences. Keep names, facts, decisions and open questions.' },
+        { role: 'user', text: `${previous ? `Earlier summary:\n${previous}\n\n` : ''}Conversation:\n${transcript}` },
+      ],
+      tools: [],
+      maxTokens,
+      signal: AbortSignal.timeout(this.deps.callTimeoutMs),
+    });
+    this.deps.log.debug('conversation summarized', { turns: dropped.length });
+    return response.text.trim() || previous;
+  }
+}

@@ -1,0 +1,270 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type { conversationSchema, messageSchema, toolCallSchema } from '../contract/methods';
+import type { Db } from '../store/database';
+import type { Migration } from '../store/migrations';
+
+// Conversations keyed by (channel, peer) and their messages, with what produced each reply
+// (provider, model, prompt version) and its token counts. Nothing is deleted by /reset: it only
+// moves the point from which history is fed to the model.
+
+export type Conversation = z.output<typeof conversationSchema>;
+export type StoredMessage = z.output<typeof messageSchema>;
+export type ToolCall = z.output<typeof toolCallSchema>;
+
+export const agentMigrations: Migration[] = [
+  {
+    domain: 'agent',
+    version: 1,
+    name: 'conversations and messages',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE conversations (
+          id TEXT PRIMARY KEY,
+          channel TEXT NOT NULL,
+          peer TEXT NOT NULL,
+          title TEXT NOT NULL DEFAULT '',
+          summary TEXT NOT NULL DEFAULT '',
+          summary_until INTEGER NOT NULL DEFAULT 0,
+          context_from INTEGER NOT NULL DEFAULT 0,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          UNIQUE (channel, peer)) STRICT;
+        CREATE INDEX conversations_recent ON conversations (updated_at DESC, id);
+        CREATE TABLE messages (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+          role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool', 'system')),
+          text TEXT NOT NULL,
+          tool_calls TEXT,
+          tool_call_id TEXT,
+          provider TEXT,
+          model TEXT,
+          tokens_in INTEGER NOT NULL DEFAULT 0,
+          tokens_out INTEGER NOT NULL DEFAULT 0,
+          prompt_version INTEGER,
+          created_at TEXT NOT NULL) STRICT;
+        CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
+        CREATE TABLE system_prompts (
+          version INTEGER PRIMARY KEY,
+          text TEXT NOT NULL,
+          created_at TEXT NOT NULL) STRICT;
+      `),
+  },
+];
+
+export interface NewMessage {
+  role: StoredMessage['role'];
+  text: string;
+  toolCalls?: ToolCall[];
+  toolCallId?: string;
+  provider?: string | null;
+  model?: string | null;
+  tokensIn?: number;
+  tokensOut?: number;
+  promptVersion?: number | null;
+}
+
+interface ConversationRow {
+  id: string;
+  channel: string;
+  peer: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+}
+
+interface MessageRow {
+  id: number;
+  conversation_id: string;
+  role: StoredMessage['role'];
+  text: string;
+  tool_calls: string | null;
+  tool_call_id: string | null;
+  provider: string | null;
+  model: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  prompt_version: number | null;
+  created_at: string;
+}
+
+const toConversation = (r: ConversationRow): Conversation => ({
+  id: r.id,
+  channel: r.channel,
+  peer: r.peer,
+  title: r.title,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  messageCount: r.message_count,
+});
+
+const toMessage = (r: MessageRow): StoredMessage => ({
+  id: r.id,
+  conversationId: r.conversation_id,
+  role: r.role,
+  text: r.text,
+  ...(r.tool_calls ? { toolCalls: JSON.parse(r.tool_calls) as ToolCall[] } : {}),
+  ...(r.tool_call_id ? { toolCallId: r.tool_call_id } : {}),
+  provider: r.provider,
+  model: r.model,
+  tokensIn: r.tokens_in,
+  tokensOut: r.tokens_out,
+  promptVersion: r.prompt_version,
+  createdAt: r.created_at,
+});
+
+const CONVERSATION_COLUMNS = `c.id, c.channel, c.peer, c.title, c.created_at, c.updated_at,
+  (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are Perch, a helpful personal assistant running on your owner\'s own computer. Answer briefly and ' +
+  'plainly. Use a tool when it helps; never claim a result you did not get from a tool.';
+
+/** The system prompt is versioned: each reply records the version it was generated with. */
+export function currentSystemPrompt(db: Db): { version: number; text: string } {
+  const row = db.prepare('SELECT version, text FROM system_prompts ORDER BY version DESC LIMIT 1').get() as
+    | { version: number; text: string }
+    | undefined;
+  return row ?? { version: 0, text: DEFAULT_SYSTEM_PROMPT };
+}
+
+export function setSystemPrompt(db: Db, text: string): number {
+  const { version } = currentSystemPrompt(db);
+  db.prepare('INSERT INTO system_prompts (version, text, created_at) VALUES (?, ?, ?)').run(version + 1, text, new Date().toISOString());
+  return version + 1;
+}
+
+export class ConversationStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The conversation for (channel, peer), created on first contact. */
+  open(channel: string, peer: string): Conversation {
+    const existing = this.db.prepare('SELECT id FROM conversations WHERE channel = ? AND peer = ?').get(channel, peer) as { id: string } | undefined;
+    if (existing) return this.get(existing.id)!;
+    const id = randomBytes(9).toString('base64url');
+    const at = this.now().toISOString();
+    this.db.prepare('INSERT INTO conversations (id, channel, peer, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, channel, peer, at, at);
+    return this.get(id)!;
+  }
+
+  get(id: string): Conversation | null {
+    const row = this.db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?`).get(id) as ConversationRow | undefined;
+    return row ? toConversation(row) : null;
+  }
+
+  append(conversationId: string, message: NewMessage): StoredMessage {
+    const at = this.now().toISOString();
+    const insert = this.db.transaction(() => {
+      const { lastInsertRowid } = this.db
+        .prepare(
+          `INSERT INTO messages (conversation_id, role, text, tool_calls, tool_call_id, provider, model, tokens_in, tokens_out, prompt_version, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          conversationId,
+          message.role,
+          message.text,
+          message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null,
+          message.toolCallId ?? null,
+          message.provider ?? null,
+          message.model ?? null,
+          message.tokensIn ?? 0,
+          message.tokensOut ?? 0,
+          message.promptVersion ?? null,
+          at,
+        );
+      // The first user message names the conversation.
+      this.db
+        .prepare("UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND ? = 'user' THEN substr(?, 1, 80) ELSE title END WHERE id = ?")
+        .run(at, message.role, message.text, conversationId);
+      return Number(lastInsertRowid);
+    });
+    const id = insert();
+    return toMessage(this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow);
+  }
+
+  /** The messages the model may see: after the last /reset and after the summarized part. */
+  history(conversationId: string, limit: number): { summary: string; messages: StoredMessage[] } {
+    const conv = this.db.prepare('SELECT summary, summary_until, context_from FROM conversations WHERE id = ?').get(conversationId) as
+      | { summary: string; summary_until: number; context_from: number }
+      | undefined;
+    if (!conv) return { summary: '', messages: [] };
+    const from = Math.max(conv.summary_until, conv.context_from);
+    const rows = this.db
+      .prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id DESC LIMIT ?')
+      .all(conversationId, from, limit) as MessageRow[];
+    return { summary: conv.summary_until > conv.context_from ? conv.summary : '', messages: rows.reverse().map(toMessage) };
+  }
+
+  /** Keeps a running summary of everything up to and including `untilId`. */
+  setSummary(conversationId: string, summary: string, untilId: number): void {
+    this.db.prepare('UPDATE conversations SET summary = ?, summary_until = ? WHERE id = ?').run(summary, untilId, conversationId);
+  }
+
+  /** /reset: later replies start from a clean context; stored messages stay. */
+  reset(conversationId: string): void {
+    const last = this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM messages WHERE conversation_id = ?').get(conversationId) as { id: number };
+    this.db.prepare("UPDATE conversations SET context_from = ?, summary = '', summary_until = 0 WHERE id = ?").run(last.id, conversationId);
+  }
+
+  /** Tokens spent in a conversation and across all conversations since a time. */
+  usage(conversationId: string, since: string): { conversation: { in: number; out: number }; since: { in: number; out: number } } {
+    const sum = (where: string, arg: string) =>
+      this.db.prepare(`SELECT coalesce(sum(tokens_in), 0) AS i, coalesce(sum(tokens_out), 0) AS o FROM messages WHERE ${where}`).get(arg) as {
+        i: number;
+        o: number;
+      };
+    const c = sum('conversation_id = ?', conversationId);
+    const d = sum('created_at >= ?', since);
+    return { conversation: { in: c.i, out: c.o }, since: { in: d.i, out: d.o } };
+  }
+
+  list(cursor: string | undefined, limit: number): { items: Conversation[]; nextCursor: string | null } {
+    const after = cursor ? decodeCursor(cursor) : null;
+    const rows = (
+      after
+        ? this.db
+            .prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE (c.updated_at, c.id) < (?, ?) ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`)
+            .all(after[0], after[1], limit + 1)
+        : this.db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`).all(limit + 1)
+    ) as ConversationRow[];
+    const page = rows.slice(0, limit).map(toConversation);
+    const last = page.at(-1);
+    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor([last.updatedAt, last.id]) : null };
+  }
+
+  messages(conversationId: string, cursor: string | undefined, limit: number): { items: StoredMessage[]; nextCursor: string | null } {
+    const before = cursor ? Number(decodeCursor(cursor)[0]) : Number.MAX_SAFE_INTEGER;
+    const rows = this.db
+      .prepare('SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all(conversationId, before, limit + 1) as MessageRow[];
+    const page = rows.slice(0, limit);
+    const oldest = page.at(-1);
+    return { items: page.reverse().map(toMessage), nextCursor: rows.length > limit && oldest ? encodeCursor([String(oldest.id)]) : null };
+  }
+}
+
+function encodeCursor(parts: string[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string[] {
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string')) return parts;
+  } catch {
+    // fall through
+  }
+  throw new CursorError();
+}
+
+export class CursorError extends Error {
+  constructor() {
+    super('Invalid cursor: pass back the nextCursor of the previous page unchanged');
+  }
+}

@@ -1,0 +1,41 @@
+// One lane per conversation: a conversation's messages are handled one at a time, in arrival
+// order, while different conversations run concurrently up to a bound.
+
+export class Lanes {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly maxConcurrent: number) {}
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(
+      () => this.withSlot(task),
+      () => this.withSlot(task),
+    );
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key); // idle lanes hold no memory
+    });
+    return result;
+  }
+
+  /** Lanes with queued or running work. */
+  get busy(): number {
+    return this.tails.size;
+  }
+
+  private async withSlot<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running < this.maxConcurrent) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // a finishing task hands its slot over
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}

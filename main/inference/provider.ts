@@ -1,0 +1,63 @@
+import type { ToolCall } from '../agent/conversation-store';
+
+// What the agent needs from a model, whichever runs it: node-llama-cpp in process, Ollama, or an
+// OpenAI-compatible endpoint.
+
+export interface ChatTurn {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  text: string;
+  toolCalls?: ToolCall[];
+  /** For role 'tool': the call this result answers, and the tool's name. */
+  toolCallId?: string;
+  toolName?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments. */
+  parameters: Record<string, unknown>;
+}
+
+export interface ChatRequest {
+  turns: ChatTurn[];
+  tools: ToolDefinition[];
+  maxTokens: number;
+  signal: AbortSignal;
+  onText?: (chunk: string) => void;
+}
+
+export interface ChatResponse {
+  text: string;
+  toolCalls: ToolCall[];
+  tokensIn: number;
+  tokensOut: number;
+}
+
+export interface ChatProvider {
+  readonly kind: 'llama' | 'ollama' | 'openai';
+  readonly model: string;
+  /** The model's context window in tokens. */
+  contextSize(): Promise<number>;
+  /** Tokens in a text, with the model's own tokenizer where there is one. */
+  countTokens(text: string): Promise<number>;
+  /** Tokens of the whole prompt as the model will see it (template and tool documentation included). */
+  promptTokens(turns: ChatTurn[], tools: ToolDefinition[]): Promise<number>;
+  chat(request: ChatRequest): Promise<ChatResponse>;
+  close(): Promise<void>;
+}
+
+/** A problem with the configured model that the owner can fix (shown as is). */
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'no_model' | 'model_unavailable',
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+export const NO_MODEL_MESSAGE =
+  'No model is configured. Set PERCH_MODEL to llama:/path/to/model.gguf, ollama:NAME@http://127.0.0.1:11434 or ' +
+  'openai:NAME@BASE_URL (or choose a model in Settings), then try again.';
