@@ -39,6 +39,7 @@ export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrati
 /** Conversations answered at the same time (each conversation is itself one at a time). */
 const CONCURRENT_CONVERSATIONS = 4;
 const MODEL_CALL_TIMEOUT_MS = 120_000;
+const OPENAI_KEY_SECRET = 'openai-api-key';
 
 export interface CoreOptions {
   mode: 'headless' | 'desktop';
@@ -146,7 +147,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     router.register(settingsHandlers(settings, bus));
     router.register(eventHandlers);
 
-    const models = new ModelManager(() => settings.get(), log);
+    const models = new ModelManager(() => settings.get(), log, {
+      openaiApiKey: async () => config.secrets.openaiApiKey ?? (await secrets.get(OPENAI_KEY_SECRET)),
+    });
     cleanup.push(() => models.close());
     health.register('inference', () => {
       const { configured, loaded, error } = models.status();

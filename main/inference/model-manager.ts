@@ -1,6 +1,12 @@
 import type { Settings } from '../contract/settings';
 import type { Logger } from '../log/logger';
 import { ModelError, NO_MODEL_MESSAGE, type ChatProvider } from './provider';
+import { splitSpec } from './remote/estimate';
+
+export interface ModelSecrets {
+  /** The key for OpenAI-compatible endpoints (environment or keychain), if any. */
+  openaiApiKey(): Promise<string | null>;
+}
 
 // Turns the configured model spec into a provider. One local model is loaded at a time: loads
 // are serialized, and switching the setting unloads the old model before the new one loads.
@@ -19,6 +25,7 @@ export class ModelManager {
   constructor(
     private readonly settings: () => Settings,
     private readonly log: Logger,
+    private readonly secrets: ModelSecrets,
   ) {}
 
   /** The provider for the configured chat model, loading (or switching to) it when needed. */
@@ -50,7 +57,7 @@ export class ModelManager {
       throw new ModelError(NO_MODEL_MESSAGE, 'no_model');
     }
     try {
-      const provider = await createProvider(spec);
+      const provider = await createProvider(spec, this.secrets);
       this.current = { spec, provider };
       this.lastError = null;
       this.log.info('model ready', { model: `${provider.kind}:${provider.model}` });
@@ -63,7 +70,7 @@ export class ModelManager {
   }
 }
 
-async function createProvider(spec: string): Promise<ChatProvider> {
+async function createProvider(spec: string, secrets: ModelSecrets): Promise<ChatProvider> {
   const at = spec.indexOf(':');
   const kind = spec.slice(0, at);
   const rest = spec.slice(at + 1);
@@ -71,5 +78,15 @@ async function createProvider(spec: string): Promise<ChatProvider> {
     const { LlamaProvider } = await import('./llama/llama-provider');
     return LlamaProvider.load(rest);
   }
-  throw new ModelError(`${kind}: models are not supported by this build of Perch yet; use llama:/path/model.gguf.`, 'model_unavailable');
+  if (kind === 'ollama') {
+    const { OllamaProvider, OLLAMA_DEFAULT_URL } = await import('./remote/ollama-provider');
+    const { name, url } = splitSpec(rest, OLLAMA_DEFAULT_URL);
+    return OllamaProvider.connect(name, url);
+  }
+  if (kind === 'openai') {
+    const { OpenAIProvider } = await import('./remote/openai-provider');
+    const { name, url } = splitSpec(rest);
+    return new OpenAIProvider(name, url, await secrets.openaiApiKey());
+  }
+  throw new ModelError(`Unknown model kind "${kind}"; use llama:, ollama: or openai:.`, 'model_unavailable');
 }
