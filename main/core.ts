@@ -170,7 +170,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       provider: () => models.chatProvider(),
       callTimeoutMs: MODEL_CALL_TIMEOUT_MS,
     });
-    router.register(agentHandlers(agent, conversations));
+    router.register(agentHandlers(agent, conversations, tools));
     const missing = router.missing();
     if (missing.length > 0) throw new Error(`contract methods without a handler: ${missing.join(', ')}`);
 

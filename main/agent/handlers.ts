@@ -3,11 +3,12 @@ import type { Handlers } from '../gateway/router';
 import { ModelError } from '../inference/provider';
 import { ConversationNotFound, MessageTooLong, type Agent } from './agent';
 import { CursorError, type ConversationStore } from './conversation-store';
+import type { ToolRegistry } from '../tools/registry';
 
 /** The dashboard chat is the owner's own conversation on the "dashboard" channel. */
 export const DASHBOARD = { channel: 'dashboard', peer: 'owner' } as const;
 
-export function agentHandlers(agent: Agent, store: ConversationStore): Handlers {
+export function agentHandlers(agent: Agent, store: ConversationStore, tools: ToolRegistry): Handlers {
   const notFound = (id: string) => appError('not_found', `No conversation with id ${id}`, { conversationId: id });
   const pageOf = <T>(read: () => T): T => {
     try {
@@ -29,6 +30,7 @@ export function agentHandlers(agent: Agent, store: ConversationStore): Handlers 
       }
     },
     'conversations.list': ({ cursor, limit }) => pageOf(() => store.list(cursor, limit)),
+    'tools.invoke': ({ name, args }) => tools.invoke(name, args, { conversationId: null }),
     'conversations.messages': ({ conversationId, cursor, limit }) => {
       if (!store.get(conversationId)) throw notFound(conversationId);
       return pageOf(() => store.messages(conversationId, cursor, limit));

@@ -118,6 +118,11 @@ export const methods = {
     params: z.strictObject({ conversationId: idSchema, cursor: cursorSchema.optional(), limit: z.number().int().min(1).max(500).default(100) }),
     result: z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() }),
   }),
+  'tools.invoke': method({
+    summary: 'Run a tool by name exactly as the agent would (same validation, and later the same approval gate).',
+    params: z.strictObject({ name: z.string().min(1).max(64), args: z.record(z.string(), z.unknown()).default({}) }),
+    result: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), output: z.string() }), z.object({ ok: z.literal(false), error: z.string() })]),
+  }),
   'events.subscribe': method({
     summary: 'Receive these server events on this connection as JSON-RPC notifications.',
     params: z.strictObject({ events: z.array(eventNameSchema).min(1).max(64) }),

@@ -374,6 +374,20 @@ describe('system', () => {
     ws.close();
   });
 
+  it('runs a tool through tools.invoke with the same validation as the agent', async () => {
+    const ws = await authed();
+    expect((await ws.request('tools.invoke', { name: 'get_time', args: { timezone: 'Asia/Tokyo' } })).result).toMatchObject({
+      ok: true,
+      output: expect.stringContaining('(Asia/Tokyo; ISO '),
+    });
+    expect((await ws.request('tools.invoke', { name: 'get_time', args: { timezone: 'Nowhere/Land' } })).result).toEqual({
+      ok: false,
+      error: 'Invalid arguments for get_time: timezone: expected an IANA time zone such as Europe/Berlin',
+    });
+    expect((await ws.request('tools.invoke', { name: 'rm_rf', args: {} })).result).toEqual({ ok: false, error: 'Unknown tool "rm_rf". Available: get_time' });
+    ws.close();
+  });
+
   it('has a handler for every contract method', () => {
     expect(core.router.missing()).toEqual([]);
   });

@@ -1,0 +1,111 @@
+import http from 'node:http';
+
+// Local servers speaking the real Ollama (/api/show, /api/chat NDJSON) and OpenAI (/v1/chat/
+// completions SSE) wire formats, for the provider tests. Behind both is the same scripted model:
+// it echoes the user, asks for get_time when asked the time (with invalid arguments when asked
+// for "bad args"), and reports a tool's result once it has one.
+
+export interface ModelServer {
+  url: string;
+  /** Every request body received, in order. */
+  requests: Array<{ path: string; headers: http.IncomingHttpHeaders; body: any }>;
+  /** Answer everything with HTTP 500 while true. */
+  failing: boolean;
+  close(): Promise<void>;
+}
+
+interface Msg {
+  role: string;
+  content: string;
+}
+
+type Step = { kind: 'text'; chunks: string[] } | { kind: 'tool'; name: string; args: Record<string, unknown> };
+
+function script(messages: Msg[], hasTools: boolean): Step {
+  const last = messages.at(-1);
+  if (last?.role === 'tool') return { kind: 'text', chunks: ['The tool ', 'said: ', last.content] };
+  const text = last?.content ?? '';
+  if (hasTools && /what time/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'UTC' } };
+  if (hasTools && /bad args/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'Mars/Olympus_Mons' } };
+  return { kind: 'text', chunks: ['You ', 'said: ', text] };
+}
+
+async function readBody(req: http.IncomingMessage): Promise<any> {
+  let raw = '';
+  for await (const chunk of req) raw += chunk;
+  return raw ? JSON.parse(raw) : {};
+}
+
+function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse, body: any) => void, state: ModelServer): Promise<void> {
+  const server = http.createServer(async (req, res) => {
+    const body = await readBody(req);
+    state.requests.push({ path: req.url ?? '', headers: req.headers, body });
+    if (state.failing) {
+      res.writeHead(500, { 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ error: 'the model crashed' }));
+    }
+    handler(req, res, body);
+  });
+  state.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      resolve();
+    }),
+  );
+}
+
+export async function startOllamaServer(models: Record<string, number> = { 'tiny:1b': 4096 }): Promise<ModelServer> {
+  const state = { url: '', requests: [], failing: false, close: async () => undefined } as ModelServer;
+  await listen((req, res, body) => {
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    if (req.url === '/api/show') {
+      const ctx = models[body.model];
+      if (ctx === undefined) return json(404, { error: `model '${body.model}' not found` });
+      return json(200, { modelfile: '', parameters: '', template: '', details: { family: 'llama' }, model_info: { 'general.architecture': 'llama', 'llama.context_length': ctx } });
+    }
+    if (req.url !== '/api/chat') return json(404, { error: 'not found' });
+    const step = script(body.messages, Array.isArray(body.tools) && body.tools.length > 0);
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+    const line = (message: object, done = false) =>
+      res.write(`${JSON.stringify({ model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '', ...message }, done })}\n`);
+    if (step.kind === 'text') for (const chunk of step.chunks) line({ content: chunk });
+    else line({ tool_calls: [{ function: { name: step.name, arguments: step.args } }] });
+    res.end(
+      `${JSON.stringify({ model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, load_duration: 1, prompt_eval_count: 42, prompt_eval_duration: 1, eval_count: 7, eval_duration: 1 })}\n`,
+    );
+  }, state);
+  return state;
+}
+
+export async function startOpenAIServer(): Promise<ModelServer> {
+  const state = { url: '', requests: [], failing: false, close: async () => undefined } as ModelServer;
+  await listen((req, res, body) => {
+    if (req.url !== '/v1/chat/completions') {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ error: { message: 'not found' } }));
+    }
+    const messages: Msg[] = body.messages.map((m: { role: string; content: string | null }) => ({ role: m.role, content: m.content ?? '' }));
+    const step = script(messages, Array.isArray(body.tools) && body.tools.length > 0);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    const event = (choices: unknown[], extra: object = {}) =>
+      res.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: body.model, choices, ...extra })}\n\n`);
+    if (step.kind === 'text') {
+      event([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+      for (const chunk of step.chunks) event([{ index: 0, delta: { content: chunk }, finish_reason: null }]);
+      event([{ index: 0, delta: {}, finish_reason: 'stop' }]);
+    } else {
+      const args = JSON.stringify(step.args);
+      event([{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: step.name, arguments: '' } }] }, finish_reason: null }]);
+      // Arguments arrive in pieces, as real servers send them.
+      for (const piece of [args.slice(0, 5), args.slice(5)]) event([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }]);
+      event([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
+    }
+    if (body.stream_options?.include_usage) event([], { usage: { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49 } });
+    res.end('data: [DONE]\n\n');
+  }, state);
+  return state;
+}
