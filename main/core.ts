@@ -22,6 +22,7 @@ import { settingsMigrations, SettingsService } from './settings/settings-service
 import { closeDatabase, openDatabase, sqliteVecVersion, type Db } from './store/database';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock';
 import { migrate, type Migration } from './store/migrations';
+import type { BreakerOptions } from './inference/failover';
 import { ModelManager } from './inference/model-manager';
 import { HealthRegistry } from './system/health';
 import { getTimeTool } from './tools/get-time';
@@ -50,6 +51,8 @@ export interface CoreOptions {
   consoleLog?: boolean;
   loadKeytar?: () => Promise<KeytarLike>;
   authTimeoutMs?: number;
+  /** Circuit-breaker timing for the model chain (tests shorten it). */
+  breaker?: BreakerOptions;
 }
 
 export interface Core {
@@ -147,9 +150,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     router.register(settingsHandlers(settings, bus));
     router.register(eventHandlers);
 
-    const models = new ModelManager(() => settings.get(), log, {
-      openaiApiKey: async () => config.secrets.openaiApiKey ?? (await secrets.get(OPENAI_KEY_SECRET)),
-    });
+    const models = new ModelManager(
+      () => settings.get(),
+      log,
+      {
+        openaiApiKey: async () => config.secrets.openaiApiKey ?? (await secrets.get(OPENAI_KEY_SECRET)),
+      },
+      options.breaker,
+    );
     cleanup.push(() => models.close());
     health.register('inference', () => {
       const { configured, loaded, error } = models.status();

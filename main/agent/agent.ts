@@ -1,4 +1,5 @@
 import type { EventBus } from '../events/bus';
+import { AllModelsFailed } from '../inference/failover';
 import type { ChatProvider, ChatTurn, ToolDefinition } from '../inference/provider';
 import type { Logger } from '../log/logger';
 import type { Db } from '../store/database';
@@ -61,6 +62,20 @@ export class Agent {
     const command = await runCommand(text, { conversationId, store, provider: this.deps.provider });
     if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
 
+    try {
+      return await this.generate(conversationId);
+    } catch (error) {
+      if (!(error instanceof AllModelsFailed)) throw error;
+      // Every configured model failed: the person still gets an answer, and status says why.
+      return this.finish(conversationId, {
+        role: 'assistant',
+        text: `Sorry, I can't reach my model right now (${error.reasons.join('; ')}). Please try again in a little while.`,
+      });
+    }
+  }
+
+  private async generate(conversationId: string): Promise<Reply> {
+    const { store } = this.deps;
     const provider = await this.deps.provider();
     const prompt = currentSystemPrompt(this.deps.db);
     const tools = this.deps.tools.definitions();
@@ -79,7 +94,8 @@ export class Agent {
       });
       tokensIn += response.tokensIn;
       tokensOut += response.tokensOut;
-      const made = { provider: provider.kind, model: provider.model, promptVersion: prompt.version };
+      const by = response.answeredBy ?? { kind: provider.kind, model: provider.model };
+      const made = { provider: by.kind, model: by.model, promptVersion: prompt.version };
       if (response.toolCalls.length === 0) {
         return this.finish(conversationId, { role: 'assistant', text: response.text, tokensIn, tokensOut, ...made });
       }

@@ -51,6 +51,8 @@ export const settingsSchema = z.object({
     .object({
       chat: modelSpecSchema.nullable().default(null),
       embed: modelSpecSchema.nullable().default(null),
+      /** Tried in order when the chat model fails (each behind its own circuit breaker). */
+      fallback: z.array(modelSpecSchema).max(5).default([]),
     })
     .prefault({}),
   telegram: z

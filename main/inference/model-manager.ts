@@ -1,5 +1,6 @@
 import type { Settings } from '../contract/settings';
 import type { Logger } from '../log/logger';
+import { ChainProvider, DEFAULT_BREAKER, FailoverChain, type BreakerOptions } from './failover';
 import { ModelError, NO_MODEL_MESSAGE, type ChatProvider } from './provider';
 import { splitSpec } from './remote/estimate';
 
@@ -8,8 +9,9 @@ export interface ModelSecrets {
   openaiApiKey(): Promise<string | null>;
 }
 
-// Turns the configured model spec into a provider. One local model is loaded at a time: loads
-// are serialized, and switching the setting unloads the old model before the new one loads.
+// Turns the configured models (the chat model, then its fallbacks) into one provider for the
+// agent: a failover chain with a circuit breaker per model. Loads are serialized, and changing the
+// setting closes the old chain (unloading its models) before the new one loads.
 
 export interface ModelStatus {
   configured: string | null;
@@ -18,7 +20,7 @@ export interface ModelStatus {
 }
 
 export class ModelManager {
-  private current: { spec: string; provider: ChatProvider } | null = null;
+  private current: { key: string; chain: FailoverChain; leader: ChatProvider | null } | null = null;
   private lastError: string | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -26,47 +28,49 @@ export class ModelManager {
     private readonly settings: () => Settings,
     private readonly log: Logger,
     private readonly secrets: ModelSecrets,
+    private readonly breaker: BreakerOptions = DEFAULT_BREAKER,
   ) {}
 
-  /** The provider for the configured chat model, loading (or switching to) it when needed. */
+  /** The provider for the configured models; throws ModelError (none set) or AllModelsFailed. */
   chatProvider(): Promise<ChatProvider> {
-    const next = this.queue.then(() => this.ensure(this.settings().models.chat));
+    const next = this.queue.then(() => this.ensure());
     this.queue = next.catch(() => undefined);
     return next;
   }
 
   status(): ModelStatus {
-    return { configured: this.settings().models.chat, loaded: this.current ? `${this.current.provider.kind}:${this.current.provider.model}` : null, error: this.lastError };
+    const leader = this.current?.leader;
+    return { configured: this.settings().models.chat, loaded: leader ? `${leader.kind}:${leader.model}` : null, error: this.lastError };
   }
 
   async close(): Promise<void> {
     await this.queue;
-    await this.current?.provider.close();
+    await this.current?.chain.close();
     this.current = null;
   }
 
-  private async ensure(spec: string | null): Promise<ChatProvider> {
-    if (this.current?.spec === spec) return this.current.provider;
-    if (this.current) {
-      this.log.info('unloading model', { model: this.current.provider.model });
-      await this.current.provider.close();
-      this.current = null;
+  private async ensure(): Promise<ChatProvider> {
+    const { chat, fallback } = this.settings().models;
+    const specs = chat ? [chat, ...fallback] : [];
+    const key = JSON.stringify(specs);
+    if (this.current?.key !== key) {
+      if (this.current) {
+        this.log.info('models changed; unloading the previous ones');
+        await this.current.chain.close();
+        this.current = null;
+      }
+      if (!chat) {
+        this.lastError = null;
+        throw new ModelError(NO_MODEL_MESSAGE, 'no_model');
+      }
+      const chain = new FailoverChain(specs, (spec) => createProvider(spec, this.secrets), this.breaker, this.log, (reasons) => {
+        this.lastError = reasons ? reasons.join('; ') : null;
+      });
+      this.current = { key, chain, leader: null };
     }
-    if (!spec) {
-      this.lastError = NO_MODEL_MESSAGE;
-      throw new ModelError(NO_MODEL_MESSAGE, 'no_model');
-    }
-    try {
-      const provider = await createProvider(spec, this.secrets);
-      this.current = { spec, provider };
-      this.lastError = null;
-      this.log.info('model ready', { model: `${provider.kind}:${provider.model}` });
-      return provider;
-    } catch (error) {
-      this.lastError = (error as Error).message;
-      this.log.warn('model unavailable', { spec, error: this.lastError });
-      throw error instanceof ModelError ? error : new ModelError(`The model ${spec} is unavailable: ${this.lastError}`, 'model_unavailable');
-    }
+    const leader = await this.current!.chain.lead();
+    this.current!.leader = leader;
+    return new ChainProvider(this.current!.chain, leader);
   }
 }
 

@@ -32,6 +32,8 @@ export interface ChatResponse {
   toolCalls: ToolCall[];
   tokensIn: number;
   tokensOut: number;
+  /** Which model answered, when it was not necessarily the one asked (a fallback chain). */
+  answeredBy?: { kind: ChatProvider['kind']; model: string };
 }
 
 export interface ChatProvider {

@@ -132,13 +132,13 @@ describe('when the model is missing or wrong', () => {
   it.each([
     ['a missing file', () => '/nonexistent/model.gguf', /does not exist or cannot be read/],
     ['a file that is not GGUF', () => { const f = path.join(tempDataDir(), 'fake.gguf'); fs.writeFileSync(f, 'not a model at all'); return f; }, /is not a GGUF model file/],
-    ['a corrupt GGUF', () => { const f = path.join(tempDataDir(), 'broken.gguf'); fs.writeFileSync(f, fs.readFileSync(modelFile).subarray(0, 4096)); return f; }, /^Cannot load .*broken\.gguf/],
-  ])('with %s, chat.send explains and system.status shows why', async (_label, make, message) => {
+    ['a corrupt GGUF', () => { const f = path.join(tempDataDir(), 'broken.gguf'); fs.writeFileSync(f, fs.readFileSync(modelFile).subarray(0, 4096)); return f; }, /Cannot load .*broken\.gguf/],
+  ])('with %s, the reply explains and system.status shows why', async (_label, make, message) => {
     const core = await startTestCore({ PERCH_MODEL: `llama:${make()}` });
     const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    const reply = await ws.request('chat.send', { text: 'hello' });
-    expect(reply.error.data.code).toBe('model_unavailable');
-    expect(reply.error.message).toMatch(message);
+    const reply = (await ws.request('chat.send', { text: 'hello' })).result;
+    expect(reply.text).toMatch(/^Sorry, I can't reach my model right now \(llama:/);
+    expect(reply.text).toMatch(new RegExp(message.source.replace(/^\^/, '')));
     const inference = (await ws.request('system.status')).result.domains.inference;
     expect(inference.status).toBe('degraded');
     expect(inference.detail).toMatch(message);

@@ -60,18 +60,20 @@ describe.each([
     expect(reply.text).toContain('Error: Invalid arguments for get_time: timezone: expected an IANA time zone');
   });
 
-  it('turns a server error into a clear model_unavailable error and keeps the message', async () => {
+  it('answers a server error with a short friendly reply that says why, and keeps the message', async () => {
     server.failing = true;
     try {
-      const reply = await ws.request('chat.send', { text: 'are you there?' });
-      expect(reply.error.data.code).toBe('model_unavailable');
-      expect(reply.error.message).toMatch(kind === 'ollama' ? /Ollama failed/ : /failed: 500/);
+      const reply = (await ws.request('chat.send', { text: 'are you there?' })).result;
+      expect(reply.text).toMatch(/^Sorry, I can't reach my model right now/);
+      expect(reply.text).toMatch(kind === 'ollama' ? /Ollama failed/ : /failed: 500/);
+      expect((await ws.request('system.status')).result.domains.inference).toMatchObject({ status: 'degraded' });
     } finally {
       server.failing = false;
     }
     const convo = (await ws.request('conversations.list', {})).result.items[0];
-    const last = (await ws.request('conversations.messages', { conversationId: convo.id, limit: 1 })).result.items[0];
-    expect(last).toMatchObject({ role: 'user', text: 'are you there?' });
+    const [asked, answered] = (await ws.request('conversations.messages', { conversationId: convo.id, limit: 2 })).result.items;
+    expect(asked).toMatchObject({ role: 'user', text: 'are you there?' });
+    expect(answered).toMatchObject({ role: 'assistant', provider: null });
   });
 
   it('sends the API key only to OpenAI-compatible endpoints, and never logs it', async () => {
@@ -86,12 +88,12 @@ describe('unreachable or unknown remote models', () => {
   it.each([
     ['an unreachable Ollama', 'ollama:tiny:1b@http://127.0.0.1:9', /Cannot reach Ollama at http:\/\/127\.0\.0\.1:9/],
     ['an unreachable OpenAI-compatible server', 'openai:gpt-test@http://127.0.0.1:9/v1', /The model endpoint http:\/\/127\.0\.0\.1:9\/v1 failed: Connection error/],
-  ])('%s gives a clear error', async (_label, model, message) => {
+  ])('%s gets a reply that says what is wrong', async (_label, model, message) => {
     const core = await startTestCore({ PERCH_MODEL: model });
     const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    const reply = await ws.request('chat.send', { text: 'hello' }, 20_000);
-    expect(reply.error.data.code).toBe('model_unavailable');
-    expect(reply.error.message).toMatch(message);
+    const reply = (await ws.request('chat.send', { text: 'hello' }, 20_000)).result;
+    expect(reply.text).toMatch(message);
+    expect((await ws.request('system.status')).result.domains.inference.detail).toMatch(message);
     ws.close();
     await core.stop();
   });
@@ -100,10 +102,56 @@ describe('unreachable or unknown remote models', () => {
     const server = await startOllamaServer();
     const core = await startTestCore({ PERCH_MODEL: `ollama:qwen9:70b@${server.url}` });
     const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    const reply = await ws.request('chat.send', { text: 'hello' });
-    expect(reply.error.message).toBe(`Ollama at ${server.url} has no model "qwen9:70b". Run: ollama pull qwen9:70b`);
+    const reply = (await ws.request('chat.send', { text: 'hello' })).result;
+    expect(reply.text).toContain(`Ollama at ${server.url} has no model "qwen9:70b". Run: ollama pull qwen9:70b`);
     ws.close();
     await core.stop();
     await server.close();
+  });
+});
+
+describe('failover', () => {
+  it('falls back when the primary fails, opens its breaker, and goes back once it recovers', async () => {
+    const primary = await startOpenAIServer();
+    const fallback = await startOllamaServer();
+    const core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${primary.url}/v1` }, { breaker: { volumeThreshold: 2, resetTimeoutMs: 300 } });
+    core.settings.update({ models: { fallback: [`ollama:tiny:1b@${fallback.url}`] } });
+    const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+    const ask = async (text: string) => (await ws.request('chat.send', { text })).result;
+    const answeredBy = async () => {
+      const convo = (await ws.request('conversations.list', {})).result.items[0];
+      return (await ws.request('conversations.messages', { conversationId: convo.id, limit: 1 })).result.items[0].provider;
+    };
+
+    expect((await ask('one')).text).toBe('You said: one');
+    expect(await answeredBy()).toBe('openai');
+
+    primary.failing = true;
+    for (const text of ['two', 'three']) {
+      expect((await ask(text)).text).toBe(`You said: ${text}`); // the fallback answered
+      expect(await answeredBy()).toBe('ollama');
+    }
+    // The breaker is open now: the primary is not even asked.
+    const primaryCalls = primary.requests.length;
+    expect((await ask('four')).text).toBe('You said: four');
+    expect(primary.requests.length).toBe(primaryCalls);
+
+    // Both down: a short friendly reply naming both.
+    fallback.failing = true;
+    const down = (await ask('five')).text;
+    expect(down).toMatch(/^Sorry, I can't reach my model right now \(openai:.*paused after repeated failures; ollama:.*Ollama failed/);
+
+    // The primary recovers; after the reset timeout one trial call closes its breaker again.
+    primary.failing = false;
+    fallback.failing = false;
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await ask('six')).text).toBe('You said: six');
+    expect(await answeredBy()).toBe('openai');
+    expect((await ws.request('system.status')).result.domains.inference.status).toBe('ok');
+
+    ws.close();
+    await core.stop();
+    await primary.close();
+    await fallback.close();
   });
 });

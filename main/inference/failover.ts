@@ -1,0 +1,134 @@
+import CircuitBreaker from 'opossum';
+import type { Logger } from '../log/logger';
+import type { ChatProvider, ChatRequest, ChatResponse, ChatTurn, ToolDefinition } from './provider';
+
+// The configured models in order: the first whose circuit is closed (or half-open) answers. A
+// member that keeps failing is skipped until its breaker half-opens and one trial call succeeds.
+
+export interface BreakerOptions {
+  /** Failures within the rolling window before the circuit may open. */
+  volumeThreshold: number;
+  /** How long an open circuit waits before letting one trial call through. */
+  resetTimeoutMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerOptions = { volumeThreshold: 3, resetTimeoutMs: 30_000 };
+
+export class AllModelsFailed extends Error {
+  constructor(readonly reasons: string[]) {
+    super(`No model could answer: ${reasons.join('; ')}`);
+    this.name = 'AllModelsFailed';
+  }
+}
+
+interface Member {
+  spec: string;
+  provider: ChatProvider | null;
+  breaker: CircuitBreaker<[ChatRequest], ChatResponse>;
+}
+
+export interface AnsweredResponse extends ChatResponse {
+  answeredBy: { kind: ChatProvider['kind']; model: string };
+}
+
+export class FailoverChain {
+  private readonly members: Member[];
+
+  constructor(
+    specs: string[],
+    private readonly create: (spec: string) => Promise<ChatProvider>,
+    options: BreakerOptions,
+    private readonly log: Logger,
+    private readonly onFailure: (reasons: string[] | null) => void,
+  ) {
+    this.members = specs.map((spec) => {
+      const member: Member = { spec, provider: null, breaker: null as never };
+      member.breaker = new CircuitBreaker(async (request: ChatRequest) => (await this.load(member)).chat(request), {
+        timeout: false, // each call carries its own deadline (the request's AbortSignal)
+        volumeThreshold: options.volumeThreshold,
+        errorThresholdPercentage: 50,
+        resetTimeout: options.resetTimeoutMs,
+        rollingCountTimeout: 60_000,
+      });
+      member.breaker.on('open', () => this.log.warn('model circuit opened', { model: spec }));
+      member.breaker.on('close', () => this.log.info('model circuit closed', { model: spec }));
+      return member;
+    });
+  }
+
+  /** The first member that loads; it sizes the context (fallbacks are tried with the same prompt). */
+  async lead(): Promise<ChatProvider> {
+    const reasons: string[] = [];
+    for (const member of this.members) {
+      if (member.breaker.opened) {
+        reasons.push(`${member.spec}: paused after repeated failures`);
+        continue;
+      }
+      try {
+        return await this.load(member);
+      } catch (error) {
+        reasons.push(`${member.spec}: ${(error as Error).message}`);
+      }
+    }
+    this.onFailure(reasons);
+    throw new AllModelsFailed(reasons);
+  }
+
+  async chat(request: ChatRequest): Promise<AnsweredResponse> {
+    const reasons: string[] = [];
+    for (const member of this.members) {
+      try {
+        const response = await member.breaker.fire(request);
+        this.onFailure(null);
+        return { ...response, answeredBy: { kind: member.provider!.kind, model: member.provider!.model } };
+      } catch (error) {
+        const open = (error as { code?: string }).code === 'EOPENBREAKER';
+        reasons.push(`${member.spec}: ${open ? 'paused after repeated failures' : (error as Error).message}`);
+        if (!open) this.log.warn('model failed; trying the next one', { model: member.spec, error: (error as Error).message });
+      }
+    }
+    this.onFailure(reasons);
+    throw new AllModelsFailed(reasons);
+  }
+
+  async close(): Promise<void> {
+    for (const member of this.members) {
+      member.breaker.shutdown();
+      await member.provider?.close();
+    }
+  }
+
+  private async load(member: Member): Promise<ChatProvider> {
+    member.provider ??= await this.create(member.spec);
+    return member.provider;
+  }
+}
+
+/** The chain seen as one provider by the agent. */
+export class ChainProvider implements ChatProvider {
+  constructor(
+    private readonly chain: FailoverChain,
+    private readonly leader: ChatProvider,
+  ) {}
+
+  get kind() {
+    return this.leader.kind;
+  }
+  get model() {
+    return this.leader.model;
+  }
+  contextSize(): Promise<number> {
+    return this.leader.contextSize();
+  }
+  countTokens(text: string): Promise<number> {
+    return this.leader.countTokens(text);
+  }
+  promptTokens(turns: ChatTurn[], tools: ToolDefinition[]): Promise<number> {
+    return this.leader.promptTokens(turns, tools);
+  }
+  chat(request: ChatRequest): Promise<AnsweredResponse> {
+    return this.chain.chat(request);
+  }
+  async close(): Promise<void> {}
+}
+
