@@ -169,7 +169,6 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     tools.add(getTimeTool);
     const conversations = new ConversationStore(db);
     const agent = new Agent({
-      db,
       store: conversations,
       lanes: new Lanes(CONCURRENT_CONVERSATIONS),
       tools,
@@ -177,6 +176,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       log,
       provider: () => models.chatProvider(),
       callTimeoutMs: MODEL_CALL_TIMEOUT_MS,
+      maxReplyTokens: () => settings.get().agent.maxReplyTokens,
     });
     router.register(agentHandlers(agent, conversations, tools));
     const missing = router.missing();

@@ -44,13 +44,13 @@ function readyStatus(port) {
   });
 }
 
-async function startApp() {
+async function startApp(extraEnv = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'perch-bench-'));
   const port = await freePort();
   const started = process.hrtime.bigint();
   const [command, args] = appCommand([serveEntry]);
   const child = spawn(command, args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PERCH_DATA_DIR: dataDir, PERCH_GATEWAY_PORT: String(port), PERCH_GATEWAY_TOKEN: TOKEN, PERCH_LOG_LEVEL: 'warn' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PERCH_DATA_DIR: dataDir, PERCH_GATEWAY_PORT: String(port), PERCH_GATEWAY_TOKEN: TOKEN, PERCH_LOG_LEVEL: 'warn', ...extraEnv },
     stdio: 'ignore',
   });
   while ((await readyStatus(port)) !== 200) {
@@ -179,7 +179,160 @@ async function gatewaySuite() {
   }
 }
 
-const suites = { gateway: gatewaySuite };
+/** Loads TypeScript from the repository (test helpers, the core's constants) by bundling it. */
+async function loadTs(source) {
+  const { build } = await import('rolldown');
+  // Inside the repository so the bundle's package imports resolve from node_modules.
+  fs.mkdirSync(path.join(root, 'out'), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(root, 'out', 'bench-ts-'));
+  const entry = path.join(dir, 'entry.ts');
+  fs.writeFileSync(entry, source);
+  const file = path.join(dir, 'entry.mjs');
+  await build({ input: entry, platform: 'node', external: [/^[^./]/], output: { file, format: 'esm' }, logLevel: 'silent', cwd: root });
+  return import(file);
+}
+
+/** A JSON-RPC client that sends one request and collects agent.delta notifications until its reply. */
+function rpcCall(ws, method, params) {
+  return new Promise((resolve) => {
+    const id = Math.random().toString(36).slice(2);
+    const started = process.hrtime.bigint();
+    let firstDelta = null;
+    const onMessage = (data) => {
+      const message = JSON.parse(String(data));
+      if (message.method === 'agent.delta' && firstDelta === null) firstDelta = Number(process.hrtime.bigint() - started) / 1e6;
+      if (message.id !== id) return;
+      ws.off('message', onMessage);
+      resolve({ ...message, ms: Number(process.hrtime.bigint() - started) / 1e6, firstDeltaMs: firstDelta });
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+  });
+}
+
+async function agentSuite() {
+  const suite = 'agent';
+  const REPLY_TOKENS = 256;
+  const PROMPT = 'Tell me something about the weather in the mountains this week.';
+  const here = (p) => JSON.stringify(path.join(root, p));
+  const helpers = await loadTs(`
+    export { writeTinyGguf } from ${here('test/helpers/tiny-gguf.ts')};
+    export { startOpenAIServer } from ${here('test/helpers/model-servers.ts')};
+    export { DEFAULT_SYSTEM_PROMPT } from ${here('main/agent/conversation-store.ts')};
+    export { getTimeTool } from ${here('main/tools/get-time.ts')};
+    export { ToolRegistry } from ${here('main/tools/registry.ts')};
+    export { pickThreads } from ${here('main/inference/llama/llama-provider.ts')};
+  `);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perch-bench-model-'));
+  const model = path.join(dir, 'tiny.gguf');
+  helpers.writeTinyGguf(model, { contextLength: 2048 });
+  const tools = new helpers.ToolRegistry();
+  tools.add(helpers.getTimeTool);
+  const functions = Object.fromEntries(tools.definitions().map(({ name, description, parameters: { $schema: _s, ...params } }) => [name, { description, params }]));
+
+  // 1. Raw node-llama-cpp: the same model, context size, threads, system prompt, tools and prompt
+  //    as the agent uses, generating the same number of tokens, on the app's core.
+  // 2. The same generation through chat.send: gateway + agent + store, deltas streamed back.
+  // The two alternate, round by round, so drift in the machine's speed hits both alike.
+  const { getLlama, LlamaChat, LlamaLogLevel } = await import('node-llama-cpp');
+  const threads = helpers.pickThreads();
+  const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, usePrebuiltBinaries: true, logLevel: LlamaLogLevel.error, maxThreads: threads });
+  const loaded = await llama.loadModel({ modelPath: model });
+  const context = await loaded.createContext({ contextSize: 2048, threads });
+  const chat = new LlamaChat({ contextSequence: context.getSequence() });
+  const rawRun = async () => {
+    if (pin) spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    let tokens = 0;
+    let first = null;
+    const t0 = process.hrtime.bigint();
+    await chat.generateResponse(
+      [{ type: 'system', text: helpers.DEFAULT_SYSTEM_PROMPT }, { type: 'user', text: PROMPT }],
+      { functions, maxTokens: REPLY_TOKENS, onToken: (t) => (tokens += t.length), onTextChunk: () => (first ??= Number(process.hrtime.bigint() - t0) / 1e6) },
+    );
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (pin) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+    return { tps: tokens / (ms / 1000), ttft: first, tokens };
+  };
+
+  const app = await startApp({ PERCH_MODEL: `llama:${model}` });
+  const raw = [];
+  const e2e = [];
+  try {
+    const ws = await connect(app.port);
+    await rpcCall(ws, 'settings.update', { patch: { agent: { maxReplyTokens: REPLY_TOKENS } } });
+    await rpcCall(ws, 'events.subscribe', { events: ['agent.delta'] });
+    const e2eRun = async () => {
+      await rpcCall(ws, 'chat.send', { text: '/reset' }); // the same one-message context every time
+      const reply = await rpcCall(ws, 'chat.send', { text: PROMPT });
+      if (reply.error) throw new Error(`chat.send failed: ${reply.error.message}`);
+      const page = await rpcCall(ws, 'conversations.messages', { conversationId: reply.result.conversationId, limit: 1 });
+      const tokens = page.result.items[0].tokensOut;
+      return { tps: tokens / (reply.ms / 1000), ttft: reply.firstDeltaMs, tokens };
+    };
+    await rawRun(); // warm-ups: the prompt prefix is cached after the first run
+    await e2eRun();
+    for (let i = 0; i < 10; i++) {
+      raw.push(await rawRun());
+      e2e.push(await e2eRun());
+    }
+    ws.close();
+  } finally {
+    await app.stop();
+    chat.dispose();
+    await context.dispose();
+    await loaded.dispose();
+    await llama.dispose();
+  }
+  const rawTps = median(raw.map((r) => r.tps));
+  const e2eTps = median(e2e.map((r) => r.tps));
+  emit(suite, 'raw_llama_tokens_per_s', rawTps, 'tokens/s');
+  emit(suite, 'chat_send_tokens_per_s', e2eTps, 'tokens/s');
+  emit(suite, 'tokens_per_reply', median(e2e.map((r) => r.tokens)), 'tokens');
+  // Paired by round (raw and chat.send ran back to back), so slow drift cancels out.
+  emit(suite, 'generation_overhead', median(raw.map((r, i) => (r.tps / e2e[i].tps - 1) * 100)), '%');
+  emit(suite, 'raw_time_to_first_token', median(raw.map((r) => r.ttft)), 'ms');
+  emit(suite, 'chat_send_time_to_first_token', median(e2e.map((r) => r.ttft)), 'ms');
+  emit(suite, 'extra_time_to_first_token', median(e2e.map((r) => r.ttft)) - median(raw.map((r) => r.ttft)), 'ms');
+
+  // 3. Pipeline overhead with an instant model: an OpenAI-compatible server that answers at once.
+  //    chat.send round trip minus a direct request to the same server.
+  const instant = await helpers.startOpenAIServer();
+  const instantApp = await startApp({ PERCH_MODEL: `openai:instant@${instant.url}/v1` });
+  try {
+    const ws = await connect(instantApp.port);
+    const OpenAI = (await import('openai')).default;
+    const direct = new OpenAI({ baseURL: `${instant.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    const directTimes = [];
+    const pipelineTimes = [];
+    for (let i = 0; i < 400; i++) {
+      if (i % 50 === 0) await rpcCall(ws, 'chat.send', { text: '/reset' });
+      const reply = await rpcCall(ws, 'chat.send', { text: `ping ${i}` });
+      // The baseline replays the exact request the agent just made, straight to the server.
+      const body = instant.requests.at(-1).body;
+      const t0 = process.hrtime.bigint();
+      const stream = await direct.chat.completions.create(body);
+      for await (const _ of stream);
+      const directMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (i >= 50) {
+        directTimes.push(directMs);
+        pipelineTimes.push(reply.ms);
+      }
+    }
+    ws.close();
+    const sortedDirect = directTimes.sort((a, b) => a - b);
+    const sortedPipeline = pipelineTimes.sort((a, b) => a - b);
+    emit(suite, 'instant_model_direct_p95', percentile(sortedDirect, 95), 'ms');
+    emit(suite, 'instant_model_chat_send_p95', percentile(sortedPipeline, 95), 'ms');
+    emit(suite, 'pipeline_overhead_p50', percentile(sortedPipeline, 50) - percentile(sortedDirect, 50), 'ms');
+    emit(suite, 'pipeline_overhead_p95', percentile(sortedPipeline, 95) - percentile(sortedDirect, 95), 'ms');
+  } finally {
+    await instantApp.stop();
+    await instant.close();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+const suites = { gateway: gatewaySuite, agent: agentSuite };
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
 if (!fs.existsSync(serveEntry)) spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });

@@ -2,22 +2,20 @@ import type { EventBus } from '../events/bus';
 import { AllModelsFailed } from '../inference/failover';
 import type { ChatProvider, ChatTurn, ToolDefinition } from '../inference/provider';
 import type { Logger } from '../log/logger';
-import type { Db } from '../store/database';
 import type { ToolRegistry } from '../tools/registry';
 import { runCommand } from './commands';
-import { currentSystemPrompt, type ConversationStore, type StoredMessage } from './conversation-store';
+import type { ConversationStore, StoredMessage } from './conversation-store';
+import { DeltaBatcher } from './delta-batcher';
 import type { Lanes } from './lanes';
 
 // The agent loop every channel shares: store the message, answer commands, fit the context to
 // the model's window (summarizing what no longer fits), run the tool loop, store the reply.
 
 export const MAX_TOOL_STEPS = 6;
-const MAX_REPLY_TOKENS = 1024;
 const MIN_REPLY_TOKENS = 32;
 const HISTORY_FETCH = 200;
 
 export interface AgentDeps {
-  db: Db;
   store: ConversationStore;
   lanes: Lanes;
   tools: ToolRegistry;
@@ -27,6 +25,7 @@ export interface AgentDeps {
   provider: () => Promise<ChatProvider>;
   /** Per model call. */
   callTimeoutMs: number;
+  maxReplyTokens: () => number;
 }
 
 export interface Inbound {
@@ -77,7 +76,7 @@ export class Agent {
   private async generate(conversationId: string): Promise<Reply> {
     const { store } = this.deps;
     const provider = await this.deps.provider();
-    const prompt = currentSystemPrompt(this.deps.db);
+    const prompt = store.systemPrompt();
     const tools = this.deps.tools.definitions();
     const { turns, maxTokens } = await this.context(conversationId, provider, prompt.text, tools);
     let tokensIn = 0;
@@ -85,13 +84,13 @@ export class Agent {
 
     for (let step = 0; step < MAX_TOOL_STEPS; step++) {
       const signal = AbortSignal.timeout(this.deps.callTimeoutMs);
-      const response = await provider.chat({
-        turns,
-        tools,
-        maxTokens,
-        signal,
-        onText: (chunk) => this.deps.bus.publish('agent.delta', { conversationId, text: chunk }),
-      });
+      const deltas = new DeltaBatcher((text) => this.deps.bus.publish('agent.delta', { conversationId, text }));
+      let response;
+      try {
+        response = await provider.chat({ turns, tools, maxTokens, signal, onText: (chunk) => deltas.push(chunk) });
+      } finally {
+        deltas.flush();
+      }
       tokensIn += response.tokensIn;
       tokensOut += response.tokensOut;
       const by = response.answeredBy ?? { kind: provider.kind, model: provider.model };
@@ -133,7 +132,7 @@ export class Agent {
   ): Promise<{ turns: ChatTurn[]; maxTokens: number }> {
     const { store } = this.deps;
     const window = await provider.contextSize();
-    const reserve = Math.min(MAX_REPLY_TOKENS, Math.floor(window / 4));
+    const reserve = Math.min(this.deps.maxReplyTokens(), Math.floor(window / 4));
     // node-llama-cpp keeps a tenth of the window free for shifting context mid-generation.
     const limit = window - reserve - Math.ceil(window / 10);
     const { summary: stored, messages } = store.history(conversationId, HISTORY_FETCH);

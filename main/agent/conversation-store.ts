@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { conversationSchema, messageSchema, toolCallSchema } from '../contract/methods';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
 
@@ -123,45 +124,58 @@ export const DEFAULT_SYSTEM_PROMPT =
   'plainly. Use a tool when it helps; never claim a result you did not get from a tool.';
 
 /** The system prompt is versioned: each reply records the version it was generated with. */
-export function currentSystemPrompt(db: Db): { version: number; text: string } {
-  const row = db.prepare('SELECT version, text FROM system_prompts ORDER BY version DESC LIMIT 1').get() as
-    | { version: number; text: string }
-    | undefined;
-  return row ?? { version: 0, text: DEFAULT_SYSTEM_PROMPT };
-}
-
 export function setSystemPrompt(db: Db, text: string): number {
-  const { version } = currentSystemPrompt(db);
+  const row = db.prepare('SELECT coalesce(max(version), 0) AS version FROM system_prompts').get() as { version: number };
+  const version = row.version;
   db.prepare('INSERT INTO system_prompts (version, text, created_at) VALUES (?, ?, ?)').run(version + 1, text, new Date().toISOString());
   return version + 1;
 }
 
 export class ConversationStore {
+  // Compiled once: every message runs several of these.
+  private readonly statements = new Map<string, Statement>();
+
+  /** Runs fn in one transaction (the wrapper is built once: building it prepares statements). */
+  private readonly transaction: <T>(fn: () => T) => T;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.transaction = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
+  }
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
+
+  /** The current system prompt and its version. */
+  systemPrompt(): { version: number; text: string } {
+    const row = this.sql('SELECT version, text FROM system_prompts ORDER BY version DESC LIMIT 1').get() as { version: number; text: string } | undefined;
+    return row ?? { version: 0, text: DEFAULT_SYSTEM_PROMPT };
+  }
 
   /** The conversation for (channel, peer), created on first contact. */
   open(channel: string, peer: string): Conversation {
-    const existing = this.db.prepare('SELECT id FROM conversations WHERE channel = ? AND peer = ?').get(channel, peer) as { id: string } | undefined;
+    const existing = this.sql('SELECT id FROM conversations WHERE channel = ? AND peer = ?').get(channel, peer) as { id: string } | undefined;
     if (existing) return this.get(existing.id)!;
     const id = randomBytes(9).toString('base64url');
     const at = this.now().toISOString();
-    this.db.prepare('INSERT INTO conversations (id, channel, peer, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, channel, peer, at, at);
+    this.sql('INSERT INTO conversations (id, channel, peer, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, channel, peer, at, at);
     return this.get(id)!;
   }
 
   get(id: string): Conversation | null {
-    const row = this.db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?`).get(id) as ConversationRow | undefined;
+    const row = this.sql(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?`).get(id) as ConversationRow | undefined;
     return row ? toConversation(row) : null;
   }
 
   append(conversationId: string, message: NewMessage): StoredMessage {
     const at = this.now().toISOString();
-    const insert = this.db.transaction(() => {
-      const { lastInsertRowid } = this.db
-        .prepare(
+    const id = this.transaction(() => {
+      const { lastInsertRowid } = this.sql(
           `INSERT INTO messages (conversation_id, role, text, tool_calls, tool_call_id, provider, model, tokens_in, tokens_out, prompt_version, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -179,43 +193,40 @@ export class ConversationStore {
           at,
         );
       // The first user message names the conversation.
-      this.db
-        .prepare("UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND ? = 'user' THEN substr(?, 1, 80) ELSE title END WHERE id = ?")
+      this.sql("UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND ? = 'user' THEN substr(?, 1, 80) ELSE title END WHERE id = ?")
         .run(at, message.role, message.text, conversationId);
       return Number(lastInsertRowid);
     });
-    const id = insert();
-    return toMessage(this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow);
+    return toMessage(this.sql('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow);
   }
 
   /** The messages the model may see: after the last /reset and after the summarized part. */
   history(conversationId: string, limit: number): { summary: string; messages: StoredMessage[] } {
-    const conv = this.db.prepare('SELECT summary, summary_until, context_from FROM conversations WHERE id = ?').get(conversationId) as
+    const conv = this.sql('SELECT summary, summary_until, context_from FROM conversations WHERE id = ?').get(conversationId) as
       | { summary: string; summary_until: number; context_from: number }
       | undefined;
     if (!conv) return { summary: '', messages: [] };
     const from = Math.max(conv.summary_until, conv.context_from);
-    const rows = this.db
-      .prepare('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id DESC LIMIT ?')
+    const rows = this.sql('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id DESC LIMIT ?')
       .all(conversationId, from, limit) as MessageRow[];
     return { summary: conv.summary_until > conv.context_from ? conv.summary : '', messages: rows.reverse().map(toMessage) };
   }
 
   /** Keeps a running summary of everything up to and including `untilId`. */
   setSummary(conversationId: string, summary: string, untilId: number): void {
-    this.db.prepare('UPDATE conversations SET summary = ?, summary_until = ? WHERE id = ?').run(summary, untilId, conversationId);
+    this.sql('UPDATE conversations SET summary = ?, summary_until = ? WHERE id = ?').run(summary, untilId, conversationId);
   }
 
   /** /reset: later replies start from a clean context; stored messages stay. */
   reset(conversationId: string): void {
-    const last = this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM messages WHERE conversation_id = ?').get(conversationId) as { id: number };
-    this.db.prepare("UPDATE conversations SET context_from = ?, summary = '', summary_until = 0 WHERE id = ?").run(last.id, conversationId);
+    const last = this.sql('SELECT coalesce(max(id), 0) AS id FROM messages WHERE conversation_id = ?').get(conversationId) as { id: number };
+    this.sql("UPDATE conversations SET context_from = ?, summary = '', summary_until = 0 WHERE id = ?").run(last.id, conversationId);
   }
 
   /** Tokens spent in a conversation and across all conversations since a time. */
   usage(conversationId: string, since: string): { conversation: { in: number; out: number }; since: { in: number; out: number } } {
     const sum = (where: string, arg: string) =>
-      this.db.prepare(`SELECT coalesce(sum(tokens_in), 0) AS i, coalesce(sum(tokens_out), 0) AS o FROM messages WHERE ${where}`).get(arg) as {
+      this.sql(`SELECT coalesce(sum(tokens_in), 0) AS i, coalesce(sum(tokens_out), 0) AS o FROM messages WHERE ${where}`).get(arg) as {
         i: number;
         o: number;
       };
@@ -228,10 +239,9 @@ export class ConversationStore {
     const after = cursor ? decodeCursor(cursor) : null;
     const rows = (
       after
-        ? this.db
-            .prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE (c.updated_at, c.id) < (?, ?) ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`)
+        ? this.sql(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE (c.updated_at, c.id) < (?, ?) ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`)
             .all(after[0], after[1], limit + 1)
-        : this.db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`).all(limit + 1)
+        : this.sql(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`).all(limit + 1)
     ) as ConversationRow[];
     const page = rows.slice(0, limit).map(toConversation);
     const last = page.at(-1);
@@ -240,8 +250,7 @@ export class ConversationStore {
 
   messages(conversationId: string, cursor: string | undefined, limit: number): { items: StoredMessage[]; nextCursor: string | null } {
     const before = cursor ? Number(decodeCursor(cursor)[0]) : Number.MAX_SAFE_INTEGER;
-    const rows = this.db
-      .prepare('SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+    const rows = this.sql('SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
       .all(conversationId, before, limit + 1) as MessageRow[];
     const page = rows.slice(0, limit);
     const oldest = page.at(-1);

@@ -55,6 +55,12 @@ export const settingsSchema = z.object({
       fallback: z.array(modelSpecSchema).max(5).default([]),
     })
     .prefault({}),
+  agent: z
+    .object({
+      /** Upper bound for one reply; the context window may allow less. */
+      maxReplyTokens: z.number().int().min(16).max(8192).default(1024),
+    })
+    .prefault({}),
   telegram: z
     .object({
       apiRoot: httpUrl.nullable().default(null),

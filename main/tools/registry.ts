@@ -25,22 +25,26 @@ export const defineTool = <S extends z.ZodType>(tool: Tool<S>): Tool => tool as 
 
 export class ToolRegistry {
   private readonly tools = new Map<string, Tool>();
+  private defs: ToolDefinition[] | null = null;
 
   add(tool: Tool): void {
     if (this.tools.has(tool.name)) throw new Error(`two tools named ${tool.name}`);
     this.tools.set(tool.name, tool);
+    this.defs = null;
   }
 
   get(name: string): Tool | undefined {
     return this.tools.get(name);
   }
 
+  /** What the model is told about the tools (built once: it goes out with every message). */
   definitions(): ToolDefinition[] {
-    return [...this.tools.values()].map((t) => ({
+    this.defs ??= [...this.tools.values()].map((t) => ({
       name: t.name,
       description: t.description,
       parameters: z.toJSONSchema(t.schema) as Record<string, unknown>,
     }));
+    return this.defs;
   }
 
   /** Validates and runs a call exactly as the agent does, with the tool's timeout. */
