@@ -23,6 +23,8 @@ import { closeDatabase, openDatabase, sqliteVecVersion, type Db } from './store/
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock';
 import { migrate, type Migration } from './store/migrations';
 import type { BreakerOptions } from './inference/failover';
+import { inferenceHandlers } from './inference/handlers';
+import { detectOllama, OLLAMA_DEFAULT_URL } from './inference/model-catalog';
 import { ModelManager } from './inference/model-manager';
 import { HealthRegistry } from './system/health';
 import { getTimeTool } from './tools/get-time';
@@ -41,6 +43,7 @@ export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrati
 const CONCURRENT_CONVERSATIONS = 4;
 const MODEL_CALL_TIMEOUT_MS = 120_000;
 const OPENAI_KEY_SECRET = 'openai-api-key';
+const OLLAMA_PROBE_DELAY_MS = 300;
 
 export interface CoreOptions {
   mode: 'headless' | 'desktop';
@@ -51,6 +54,8 @@ export interface CoreOptions {
   consoleLog?: boolean;
   loadKeytar?: () => Promise<KeytarLike>;
   authTimeoutMs?: number;
+  /** Where to look for a local Ollama (default 127.0.0.1:11434). */
+  ollamaUrl?: string;
   /** Circuit-breaker timing for the model chain (tests shorten it). */
   breaker?: BreakerOptions;
 }
@@ -162,7 +167,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     health.register('inference', () => {
       const { configured, loaded, error } = models.status();
       if (error) return { status: 'degraded', detail: error };
-      if (!configured) return { status: 'degraded', detail: 'no model configured' };
+      if (!configured) return { status: 'degraded', detail: models.offered() ?? 'no model configured' };
       return { status: 'ok', detail: loaded ?? `${configured} (loads on first use)` };
     });
     const tools = new ToolRegistry();
@@ -178,7 +183,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       callTimeoutMs: MODEL_CALL_TIMEOUT_MS,
       maxReplyTokens: () => settings.get().agent.maxReplyTokens,
     });
-    router.register(agentHandlers(agent, conversations, tools));
+    router.register(agentHandlers(agent, conversations, tools, () => settings.get().usage.prices));
+    const modelsDir = path.join(config.dataDir, 'models');
+    const ollamaUrl = options.ollamaUrl ?? OLLAMA_DEFAULT_URL;
+    router.register(inferenceHandlers(modelsDir, ollamaUrl, () => settings.get()));
+
     const missing = router.missing();
     if (missing.length > 0) throw new Error(`contract methods without a handler: ${missing.join(', ')}`);
 
@@ -201,6 +210,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     bus.subscribe((event, payload) => {
       if (event === 'settings.changed') log.setLevel((payload as EventPayload<'settings.changed'>).settings.logLevel);
     });
+    // Offer a local Ollama when no model is set. Deferred: the first fetch loads its HTTP client,
+    // which would otherwise sit on the path to ready.
+    setTimeout(() => {
+      void detectOllama(ollamaUrl).then((found) => {
+        if (!found || settings.get().models.chat) return;
+        const some = found.models.length ? ` with ${found.models.slice(0, 3).join(', ')}` : '';
+        models.offer(`Ollama found at ${found.url}${some}: set PERCH_MODEL=ollama:${found.models[0] ?? 'NAME'}@${found.url} or choose it in Settings`);
+        log.info('a local Ollama is available', { url: found.url, models: found.models.length });
+      });
+    }, OLLAMA_PROBE_DELAY_MS).unref();
     log.info('Perch started', { version: VERSION, mode: options.mode, gateway: gw.url, secrets: secrets.backend, tokenSource });
 
     let stopping: Promise<void> | null = null;

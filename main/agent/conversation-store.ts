@@ -235,6 +235,26 @@ export class ConversationStore {
     return { conversation: { in: c.i, out: c.o }, since: { in: d.i, out: d.o } };
   }
 
+  /** Tokens by UTC day, provider and model, and by conversation, since a time. */
+  usageSince(since: string): {
+    byDay: Array<{ day: string; provider: string; model: string; calls: number; tokensIn: number; tokensOut: number }>;
+    byConversation: Array<{ conversationId: string; title: string; tokensIn: number; tokensOut: number }>;
+  } {
+    const byDay = this.sql(
+      `SELECT substr(created_at, 1, 10) AS day, provider, coalesce(model, '') AS model, count(*) AS calls,
+              sum(tokens_in) AS tokensIn, sum(tokens_out) AS tokensOut
+       FROM messages WHERE provider IS NOT NULL AND created_at >= ?
+       GROUP BY day, provider, model ORDER BY day DESC, provider, model`,
+    ).all(since) as Array<{ day: string; provider: string; model: string; calls: number; tokensIn: number; tokensOut: number }>;
+    const byConversation = this.sql(
+      `SELECT m.conversation_id AS conversationId, c.title AS title, sum(m.tokens_in) AS tokensIn, sum(m.tokens_out) AS tokensOut
+       FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.provider IS NOT NULL AND m.created_at >= ?
+       GROUP BY m.conversation_id ORDER BY sum(m.tokens_in) + sum(m.tokens_out) DESC LIMIT 50`,
+    ).all(since) as Array<{ conversationId: string; title: string; tokensIn: number; tokensOut: number }>;
+    return { byDay, byConversation };
+  }
+
   list(cursor: string | undefined, limit: number): { items: Conversation[]; nextCursor: string | null } {
     const after = cursor ? decodeCursor(cursor) : null;
     const rows = (

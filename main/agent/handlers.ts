@@ -1,4 +1,5 @@
 import { appError, RpcError, StandardErrors } from '../contract/errors';
+import type { Settings } from '../contract/settings';
 import type { Handlers } from '../gateway/router';
 import { ModelError } from '../inference/provider';
 import { ConversationNotFound, MessageTooLong, type Agent } from './agent';
@@ -8,7 +9,7 @@ import type { ToolRegistry } from '../tools/registry';
 /** The dashboard chat is the owner's own conversation on the "dashboard" channel. */
 export const DASHBOARD = { channel: 'dashboard', peer: 'owner' } as const;
 
-export function agentHandlers(agent: Agent, store: ConversationStore, tools: ToolRegistry): Handlers {
+export function agentHandlers(agent: Agent, store: ConversationStore, tools: ToolRegistry, prices: () => Settings['usage']['prices']): Handlers {
   const notFound = (id: string) => appError('not_found', `No conversation with id ${id}`, { conversationId: id });
   const pageOf = <T>(read: () => T): T => {
     try {
@@ -31,6 +32,25 @@ export function agentHandlers(agent: Agent, store: ConversationStore, tools: Too
     },
     'conversations.list': ({ cursor, limit }) => pageOf(() => store.list(cursor, limit)),
     'tools.invoke': ({ name, args }) => tools.invoke(name, args, { conversationId: null }),
+    'usage.summary': ({ days }) => {
+      const since = new Date(Date.now() - days * 86_400_000).toISOString();
+      const { byDay, byConversation } = store.usageSince(since);
+      const table = prices();
+      const rows = byDay.map((r) => {
+        const price = table[`${r.provider}:${r.model}`];
+        return { ...r, cost: price ? (r.tokensIn * price.input + r.tokensOut * price.output) / 1e6 : null };
+      });
+      const priced = rows.filter((r) => r.cost !== null);
+      return {
+        byDay: rows,
+        byConversation,
+        total: {
+          tokensIn: rows.reduce((n, r) => n + r.tokensIn, 0),
+          tokensOut: rows.reduce((n, r) => n + r.tokensOut, 0),
+          cost: priced.length > 0 ? priced.reduce((n, r) => n + r.cost!, 0) : null,
+        },
+      };
+    },
     'conversations.messages': ({ conversationId, cursor, limit }) => {
       if (!store.get(conversationId)) throw notFound(conversationId);
       return pageOf(() => store.messages(conversationId, cursor, limit));

@@ -123,6 +123,29 @@ export const methods = {
     params: z.strictObject({ name: z.string().min(1).max(64), args: z.record(z.string(), z.unknown()).default({}) }),
     result: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), output: z.string() }), z.object({ ok: z.literal(false), error: z.string() })]),
   }),
+  'models.list': method({
+    summary: 'Local GGUF files in the models folder, a detected local Ollama and its models, and what is configured.',
+    params: noParams,
+    result: z.object({
+      dir: z.string(),
+      local: z.array(z.object({ name: z.string(), path: z.string(), sizeBytes: z.number(), modifiedAt: z.iso.datetime(), gguf: z.boolean() })),
+      ollama: z.object({ url: z.string(), models: z.array(z.string()) }).nullable(),
+      chat: z.string().nullable(),
+      fallback: z.array(z.string()),
+      embed: z.string().nullable(),
+    }),
+  }),
+  'usage.summary': method({
+    summary: 'Tokens by day, provider and model, and by conversation, with a cost estimate where a price is set.',
+    params: z.strictObject({ days: z.number().int().min(1).max(366).default(30) }),
+    result: z.object({
+      byDay: z.array(
+        z.object({ day: z.string(), provider: z.string(), model: z.string(), calls: z.number().int(), tokensIn: z.number().int(), tokensOut: z.number().int(), cost: z.number().nullable() }),
+      ),
+      byConversation: z.array(z.object({ conversationId: z.string(), title: z.string(), tokensIn: z.number().int(), tokensOut: z.number().int() })),
+      total: z.object({ tokensIn: z.number().int(), tokensOut: z.number().int(), cost: z.number().nullable() }),
+    }),
+  }),
   'events.subscribe': method({
     summary: 'Receive these server events on this connection as JSON-RPC notifications.',
     params: z.strictObject({ events: z.array(eventNameSchema).min(1).max(64) }),

@@ -61,6 +61,14 @@ export const settingsSchema = z.object({
       maxReplyTokens: z.number().int().min(16).max(8192).default(1024),
     })
     .prefault({}),
+  usage: z
+    .object({
+      /** Prices in US dollars per million tokens, keyed by "provider:model" (e.g. "openai:gpt-4o-mini"). */
+      prices: z
+        .record(z.string().max(200), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
+        .default({}),
+    })
+    .prefault({}),
   telegram: z
     .object({
       apiRoot: httpUrl.nullable().default(null),

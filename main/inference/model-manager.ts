@@ -38,6 +38,17 @@ export class ModelManager {
     return next;
   }
 
+  private offerText: string | null = null;
+
+  /** A suggestion shown while no model is configured (e.g. a detected local Ollama). */
+  offer(text: string): void {
+    this.offerText = text;
+  }
+
+  offered(): string | null {
+    return this.offerText;
+  }
+
   status(): ModelStatus {
     const leader = this.current?.leader;
     return { configured: this.settings().models.chat, loaded: leader ? `${leader.kind}:${leader.model}` : null, error: this.lastError };

@@ -62,6 +62,9 @@ export async function startOllamaServer(models: Record<string, number> = { 'tiny
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(value));
     };
+    if (req.url === '/api/tags') {
+      return json(200, { models: Object.keys(models).map((name) => ({ name, model: name, modified_at: new Date().toISOString(), size: 1, digest: 'sha256:0', details: { family: 'llama' } })) });
+    }
     if (req.url === '/api/show') {
       const ctx = models[body.model];
       if (ctx === undefined) return json(404, { error: `model '${body.model}' not found` });

@@ -156,3 +156,48 @@ describe('failover', () => {
     await fallback.close();
   });
 });
+
+describe('models.list and a local Ollama', () => {
+  it('lists GGUF files in the models folder and a detected Ollama, and offers it when no model is set', async () => {
+    const ollama = await startOllamaServer({ 'llama3.2:3b': 8192, 'qwen2.5:7b': 32768 });
+    const core = await startTestCore({}, { ollamaUrl: ollama.url });
+    const dir = `${core.config.dataDir}/models`;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${dir}/notes.gguf`, 'not really a model');
+    fs.writeFileSync(`${dir}/real.gguf`, Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(60)]));
+    const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+    const list = (await ws.request('models.list')).result;
+    expect(list.dir).toBe(dir);
+    expect(list.local.map((m: any) => [m.name, m.gguf])).toEqual([['notes.gguf', false], ['real.gguf', true]]);
+    expect(list.ollama).toEqual({ url: ollama.url, models: ['llama3.2:3b', 'qwen2.5:7b'] });
+    expect(list).toMatchObject({ chat: null, fallback: [], embed: null });
+    await new Promise((r) => setTimeout(r, 600)); // the start-up probe runs shortly after ready
+    const inference = (await ws.request('system.status')).result.domains.inference;
+    expect(inference.detail).toBe(`Ollama found at ${ollama.url} with llama3.2:3b, qwen2.5:7b: set PERCH_MODEL=ollama:llama3.2:3b@${ollama.url} or choose it in Settings`);
+    ws.close();
+    await core.stop();
+    await ollama.close();
+  });
+});
+
+describe('usage.summary', () => {
+  it('adds up tokens by day, provider, model and conversation, and prices what has a price', async () => {
+    const server = await startOpenAIServer();
+    const core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${server.url}/v1` });
+    const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+    await ws.request('chat.send', { text: 'one' });
+    await ws.request('chat.send', { text: 'two' });
+    await core.agent.handle({ channel: 'telegram', peer: 'dana', text: 'three' });
+    let usage = (await ws.request('usage.summary', {})).result;
+    expect(usage.byDay).toEqual([{ day: new Date().toISOString().slice(0, 10), provider: 'openai', model: 'gpt-test', calls: 3, tokensIn: 126, tokensOut: 21, cost: null }]);
+    expect(usage.byConversation.map((c: any) => [c.title, c.tokensIn])).toEqual([['one', 84], ['three', 42]]);
+    expect(usage.total).toEqual({ tokensIn: 126, tokensOut: 21, cost: null });
+
+    await ws.request('settings.update', { patch: { usage: { prices: { 'openai:gpt-test': { input: 1, output: 4 } } } } });
+    usage = (await ws.request('usage.summary', { days: 1 })).result;
+    expect(usage.total.cost).toBeCloseTo((126 * 1 + 21 * 4) / 1e6, 12);
+    ws.close();
+    await core.stop();
+    await server.close();
+  });
+});

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, Llama, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import type { ToolCall } from '../../agent/conversation-store';
+import { checkGgufFile } from './gguf-file';
 import { ModelError, type ChatProvider, type ChatRequest, type ChatResponse, type ChatTurn, type ToolDefinition } from '../provider';
 
 // node-llama-cpp in process: one model, one context, one sequence; calls are serialized on it.
@@ -10,22 +10,6 @@ import { ModelError, type ChatProvider, type ChatRequest, type ChatResponse, typ
 /** Leave a core for the rest of the machine; more than 8 threads rarely helps on CPU. */
 export const pickThreads = (cores = os.availableParallelism()) => Math.max(1, Math.min(8, cores - 1));
 const MAX_CONTEXT = 8192;
-
-export async function checkGgufFile(file: string): Promise<void> {
-  let handle: fs.promises.FileHandle;
-  try {
-    handle = await fs.promises.open(file, 'r');
-  } catch {
-    throw new ModelError(`The model file ${file} does not exist or cannot be read.`, 'model_unavailable');
-  }
-  try {
-    const magic = Buffer.alloc(4);
-    await handle.read(magic, 0, 4, 0);
-    if (magic.toString('latin1') !== 'GGUF') throw new ModelError(`${file} is not a GGUF model file.`, 'model_unavailable');
-  } finally {
-    await handle.close();
-  }
-}
 
 export class LlamaProvider implements ChatProvider {
   readonly kind = 'llama' as const;

@@ -5,7 +5,7 @@ import { estimatePromptTokens, estimateTokens } from './estimate';
 
 // A model served by Ollama: native /api/chat with NDJSON streaming and tools.
 
-export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434';
+export { OLLAMA_DEFAULT_URL } from '../model-catalog';
 const MAX_CONTEXT = 8192;
 
 export class OllamaProvider implements ChatProvider {

@@ -1,0 +1,19 @@
+import fs from 'node:fs';
+import { ModelError } from '../provider';
+
+/** Refuses a missing file or one that is not GGUF before llama.cpp is asked to load it. */
+export async function checkGgufFile(file: string): Promise<void> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+  } catch {
+    throw new ModelError(`The model file ${file} does not exist or cannot be read.`, 'model_unavailable');
+  }
+  try {
+    const magic = Buffer.alloc(4);
+    await handle.read(magic, 0, 4, 0);
+    if (magic.toString('latin1') !== 'GGUF') throw new ModelError(`${file} is not a GGUF model file.`, 'model_unavailable');
+  } finally {
+    await handle.close();
+  }
+}
