@@ -23,6 +23,7 @@ import { closeDatabase, openDatabase, sqliteVecVersion, type Db } from './store/
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock';
 import { migrate, type Migration } from './store/migrations';
 import type { BreakerOptions } from './inference/failover';
+import { ModelDownloads, type CatalogEntry } from './inference/downloads';
 import { inferenceHandlers } from './inference/handlers';
 import { detectOllama, OLLAMA_DEFAULT_URL } from './inference/model-catalog';
 import { ModelManager } from './inference/model-manager';
@@ -54,6 +55,8 @@ export interface CoreOptions {
   consoleLog?: boolean;
   loadKeytar?: () => Promise<KeytarLike>;
   authTimeoutMs?: number;
+  /** The recommended models to download (tests point it at a local server). */
+  modelCatalog?: CatalogEntry[];
   /** Where to look for a local Ollama (default 127.0.0.1:11434). */
   ollamaUrl?: string;
   /** Circuit-breaker timing for the model chain (tests shorten it). */
@@ -73,6 +76,7 @@ export interface Core {
   readonly health: HealthRegistry;
   readonly models: ModelManager;
   readonly agent: Agent;
+  readonly downloads: ModelDownloads;
   status(): Result<'system.status'>;
   /** A one-time dashboard link (the code is in the fragment, so it never reaches a server log). */
   issueLoginLink(): { url: string; expiresInMs: number };
@@ -186,7 +190,20 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     router.register(agentHandlers(agent, conversations, tools, () => settings.get().usage.prices));
     const modelsDir = path.join(config.dataDir, 'models');
     const ollamaUrl = options.ollamaUrl ?? OLLAMA_DEFAULT_URL;
-    router.register(inferenceHandlers(modelsDir, ollamaUrl, () => settings.get()));
+    const downloads = new ModelDownloads(
+      modelsDir,
+      bus,
+      log,
+      (entry, file) => {
+        // A freshly downloaded model is used when none is configured yet.
+        const key = entry.id === 'chat' ? 'chat' : 'embed';
+        if (settings.get().models[key]) return;
+        const { view, changed } = settings.update({ models: { [key]: `llama:${file}` } });
+        bus.publish('settings.changed', { settings: view.settings, changed });
+      },
+      options.modelCatalog,
+    );
+    router.register(inferenceHandlers(modelsDir, ollamaUrl, () => settings.get(), downloads));
 
     const missing = router.missing();
     if (missing.length > 0) throw new Error(`contract methods without a handler: ${missing.join(', ')}`);
@@ -236,6 +253,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       health,
       models,
       agent,
+      downloads,
       status,
       issueLoginLink() {
         const { code } = credentials.issueLoginCode();

@@ -5,6 +5,15 @@ import { settingsSchema } from './settings';
 // ({"jsonrpc":"2.0","method":<event>,"params":<payload>}) to connections that subscribed.
 
 export const events = {
+  /** A model download's progress; the last event has done: true, or an error. */
+  'model.progress': z.object({
+    id: z.string(),
+    file: z.string(),
+    receivedBytes: z.number().nonnegative(),
+    totalBytes: z.number().nonnegative().nullable(),
+    done: z.boolean(),
+    error: z.string().optional(),
+  }),
   /** A piece of the reply being generated (dashboard chat and any live conversation view). */
   'agent.delta': z.object({ conversationId: z.string(), text: z.string() }),
   'settings.changed': z.object({

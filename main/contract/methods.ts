@@ -135,6 +135,11 @@ export const methods = {
       embed: z.string().nullable(),
     }),
   }),
+  'models.download': method({
+    summary: 'Download a recommended model (chat or embedding) into the models folder; progress comes as model.progress events.',
+    params: z.strictObject({ id: z.enum(['chat', 'embed']) }),
+    result: z.object({ id: z.string(), file: z.string(), state: z.enum(['started', 'running', 'present']) }),
+  }),
   'usage.summary': method({
     summary: 'Tokens by day, provider and model, and by conversation, with a cost estimate where a price is set.',
     params: z.strictObject({ days: z.number().int().min(1).max(366).default(30) }),

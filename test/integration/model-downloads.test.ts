@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogEntry } from '../../main/inference/downloads';
+import { startTestCore, TEST_TOKEN } from '../helpers/core';
+import { tempDataDir } from '../helpers/data-dir';
+import { RpcSocket } from '../helpers/rpc-socket';
+import { writeTinyGguf } from '../helpers/tiny-gguf';
+
+// Downloads from a local server that speaks HTTP ranges, as a model host does.
+
+let server: http.Server;
+let base: string;
+let model: Buffer;
+
+beforeAll(async () => {
+  const file = path.join(tempDataDir(), 'tiny.gguf');
+  writeTinyGguf(file);
+  model = fs.readFileSync(file);
+  server = http.createServer((req, res) => {
+    const match = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+    const start = match ? Number(match[1]) : 0;
+    const end = match && match[2] ? Number(match[2]) : model.length - 1;
+    const body = model.subarray(start, end + 1);
+    res.writeHead(match ? 206 : 200, {
+      'Content-Length': body.length,
+      'Accept-Ranges': 'bytes',
+      'Content-Type': 'application/octet-stream',
+      ...(match ? { 'Content-Range': `bytes ${start}-${end}/${model.length}` } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const catalog = (overrides: Partial<CatalogEntry> = {}): CatalogEntry[] => [
+  { id: 'chat', name: 'Tiny test model', url: `${base}/tiny.gguf`, file: 'tiny-chat.gguf', sha256: createHash('sha256').update(model).digest('hex'), ...overrides },
+];
+
+async function downloadVia(core: Awaited<ReturnType<typeof startTestCore>>) {
+  const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+  await ws.request('events.subscribe', { events: ['model.progress', 'settings.changed'] });
+  const started = (await ws.request('models.download', { id: 'chat' })).result;
+  const last = await ws.waitFor((f) => f.method === 'model.progress' && f.params.done, 30_000);
+  return { ws, started, last: last.params };
+}
+
+describe('models.download', () => {
+  it('downloads, checks and reports progress, then uses the model when none was set', async () => {
+    const core = await startTestCore({}, { modelCatalog: catalog() });
+    const { ws, started, last } = await downloadVia(core);
+    const file = path.join(core.config.dataDir, 'models', 'tiny-chat.gguf');
+    expect(started).toEqual({ id: 'chat', file, state: 'started' });
+    expect(last).toEqual({ id: 'chat', file, receivedBytes: model.length, totalBytes: model.length, done: true });
+    expect(fs.readFileSync(file).equals(model)).toBe(true);
+    const changed = await ws.waitFor((f) => f.method === 'settings.changed');
+    expect(changed.params.settings.models.chat).toBe(`llama:${file}`);
+    expect((await ws.request('models.download', { id: 'chat' })).result.state).toBe('present');
+    // And the downloaded model answers.
+    expect((await ws.request('chat.send', { text: '/model' })).result.text).toMatch(/^Answering with llama:tiny-chat\.gguf/);
+    ws.close();
+    await core.stop();
+  });
+
+  it('removes a file whose checksum does not match, and says so', async () => {
+    const core = await startTestCore({}, { modelCatalog: catalog({ sha256: '0'.repeat(64) }) });
+    const { ws, last } = await downloadVia(core);
+    expect(last.error).toMatch(/failed its check and was removed: checksum mismatch \(expected 0{64}, got [0-9a-f]{64}\)/);
+    expect(fs.existsSync(last.file)).toBe(false);
+    expect(core.settings.get().models.chat).toBeNull();
+    ws.close();
+    await core.stop();
+  });
+
+  it('says "no network" when the host cannot be reached, and the rest keeps working', async () => {
+    const core = await startTestCore({}, { modelCatalog: catalog({ url: 'http://perch-no-such-host.invalid/tiny.gguf' }) });
+    const { ws, last } = await downloadVia(core);
+    expect(last.error).toBe(
+      `No network: cannot download Tiny test model from perch-no-such-host.invalid. Check the connection, or put a .gguf file in ${path.join(core.config.dataDir, 'models')}.`,
+    );
+    expect((await ws.request('system.ping')).result.pong).toBe(true);
+    ws.close();
+    await core.stop();
+  });
+});
