@@ -1,7 +1,8 @@
 import type { Settings } from '../contract/settings';
 import type { Logger } from '../log/logger';
 import { ChainProvider, DEFAULT_BREAKER, FailoverChain, type BreakerOptions } from './failover';
-import { ModelError, NO_MODEL_MESSAGE, type ChatProvider } from './provider';
+import { createEmbedder } from './embedders';
+import { ModelError, NO_EMBED_MODEL_MESSAGE, NO_MODEL_MESSAGE, type ChatProvider, type EmbeddingProvider } from './provider';
 import { splitSpec } from './remote/estimate';
 
 export interface ModelSecrets {
@@ -54,10 +55,30 @@ export class ModelManager {
     return { configured: this.settings().models.chat, loaded: leader ? `${leader.kind}:${leader.model}` : null, error: this.lastError };
   }
 
+  private embedding: { spec: string; provider: EmbeddingProvider } | null = null;
+
+  /** The configured embedding model; throws ModelError when there is none or it cannot load. */
+  embedder(): Promise<EmbeddingProvider> {
+    const next = this.queue.then(async () => {
+      const spec = this.settings().models.embed;
+      if (this.embedding?.spec === spec) return this.embedding.provider;
+      await this.embedding?.provider.close();
+      this.embedding = null;
+      if (!spec) throw new ModelError(NO_EMBED_MODEL_MESSAGE, 'no_model');
+      const provider = await createEmbedder(spec, () => this.secrets.openaiApiKey());
+      this.embedding = { spec, provider };
+      return provider;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   async close(): Promise<void> {
     await this.queue;
     await this.current?.chain.close();
+    await this.embedding?.provider.close();
     this.current = null;
+    this.embedding = null;
   }
 
   private async ensure(): Promise<ChatProvider> {

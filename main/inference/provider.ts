@@ -63,3 +63,14 @@ export class ModelError extends Error {
 export const NO_MODEL_MESSAGE =
   'No model is configured. Set PERCH_MODEL to llama:/path/to/model.gguf, ollama:NAME@http://127.0.0.1:11434 or ' +
   'openai:NAME@BASE_URL (or choose a model in Settings), then try again.';
+
+/** Turns texts into vectors, for memory search. */
+export interface EmbeddingProvider {
+  readonly kind: 'llama' | 'ollama' | 'openai';
+  readonly model: string;
+  embed(texts: string[], signal?: AbortSignal): Promise<number[][]>;
+  close(): Promise<void>;
+}
+
+export const NO_EMBED_MODEL_MESSAGE =
+  'No embedding model is configured, so memory search is keyword-only. Set PERCH_EMBED_MODEL (same forms as PERCH_MODEL) or download one from Settings.';

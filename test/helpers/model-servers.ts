@@ -30,6 +30,9 @@ function script(messages: Msg[], hasTools: boolean): Step {
   return { kind: 'text', chunks: ['You ', 'said: ', text] };
 }
 
+/** A deterministic stand-in embedding: length, vowels and spaces of the text. */
+export const fakeVector = (text: string) => [text.length, (text.match(/[aeiou]/gi) ?? []).length, (text.match(/ /g) ?? []).length];
+
 async function readBody(req: http.IncomingMessage): Promise<any> {
   let raw = '';
   for await (const chunk of req) raw += chunk;
@@ -70,6 +73,11 @@ export async function startOllamaServer(models: Record<string, number> = { 'tiny
       if (ctx === undefined) return json(404, { error: `model '${body.model}' not found` });
       return json(200, { modelfile: '', parameters: '', template: '', details: { family: 'llama' }, model_info: { 'general.architecture': 'llama', 'llama.context_length': ctx } });
     }
+    if (req.url === '/api/embed') {
+      if (models[body.model] === undefined) return json(404, { error: `model '${body.model}' not found` });
+      const input: string[] = Array.isArray(body.input) ? body.input : [body.input];
+      return json(200, { model: body.model, embeddings: input.map(fakeVector), total_duration: 1, load_duration: 1, prompt_eval_count: input.length });
+    }
     if (req.url !== '/api/chat') return json(404, { error: 'not found' });
     const step = script(body.messages, Array.isArray(body.tools) && body.tools.length > 0);
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
@@ -87,6 +95,15 @@ export async function startOllamaServer(models: Record<string, number> = { 'tiny
 export async function startOpenAIServer(): Promise<ModelServer> {
   const state = { url: '', requests: [], failing: false, close: async () => undefined } as ModelServer;
   await listen((req, res, body) => {
+    if (req.url === '/v1/embeddings') {
+      const input: string[] = Array.isArray(body.input) ? body.input : [body.input];
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      // Returned out of order on purpose: clients must sort by index.
+      // Like the real API: base64 of little-endian float32 when asked (the official client asks).
+      const encode = (v: number[]) => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
+      const data = input.map((text, index) => ({ object: 'embedding', index, embedding: encode(fakeVector(text)) })).reverse();
+      return res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: input.length, total_tokens: input.length } }));
+    }
     if (req.url !== '/v1/chat/completions') {
       res.writeHead(404, { 'Content-Type': 'application/json' });
       return res.end(JSON.stringify({ error: { message: 'not found' } }));

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { ModelError } from '../provider';
 
 /** Refuses a missing file or one that is not GGUF before llama.cpp is asked to load it. */
@@ -17,3 +18,6 @@ export async function checkGgufFile(file: string): Promise<void> {
     await handle.close();
   }
 }
+
+/** Leave a core for the rest of the machine; more than 8 threads rarely helps on CPU. */
+export const pickThreads = (cores = os.availableParallelism()) => Math.max(1, Math.min(8, cores - 1));

@@ -1,14 +1,13 @@
-import os from 'node:os';
 import path from 'node:path';
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, Llama, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import type { ToolCall } from '../../agent/conversation-store';
-import { checkGgufFile } from './gguf-file';
+import { checkGgufFile, pickThreads } from './gguf-file';
+
+export { pickThreads };
 import { ModelError, type ChatProvider, type ChatRequest, type ChatResponse, type ChatTurn, type ToolDefinition } from '../provider';
 
 // node-llama-cpp in process: one model, one context, one sequence; calls are serialized on it.
 
-/** Leave a core for the rest of the machine; more than 8 threads rarely helps on CPU. */
-export const pickThreads = (cores = os.availableParallelism()) => Math.max(1, Math.min(8, cores - 1));
 const MAX_CONTEXT = 8192;
 
 export class LlamaProvider implements ChatProvider {
