@@ -50,12 +50,16 @@ export class LlamaProvider implements ChatProvider {
     return this.loaded.tokenize(text).length;
   }
 
-  async promptTokens(turns: ChatTurn[], tools: ToolDefinition[]): Promise<number> {
-    const { contextText } = this.session.chatWrapper.generateContextState({
+  /** The prompt exactly as the model will read it: its chat template and tool documentation. */
+  renderPrompt(turns: ChatTurn[], tools: ToolDefinition[]) {
+    return this.session.chatWrapper.generateContextState({
       chatHistory: toHistory(turns),
       ...(tools.length > 0 ? { availableFunctions: toFunctions(tools) } : {}),
-    });
-    return contextText.tokenize(this.loaded.tokenizer).length;
+    }).contextText;
+  }
+
+  async promptTokens(turns: ChatTurn[], tools: ToolDefinition[]): Promise<number> {
+    return this.renderPrompt(turns, tools).tokenize(this.loaded.tokenizer).length;
   }
 
   chat(request: ChatRequest): Promise<ChatResponse> {
