@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- suite…]`: measures the built app and prints one JSON object per metric per
-// line: {"suite","metric","value","unit"}. Suites: gateway.
-import { spawn, spawnSync } from 'node:child_process';
+// line: {"suite","metric","value","unit"}. Suites: gateway, agent (agent:llama, agent:pipeline).
+import { fork, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -179,8 +179,8 @@ async function gatewaySuite() {
   }
 }
 
-/** Loads TypeScript from the repository (test helpers, the core's constants) by bundling it. */
-async function loadTs(source) {
+/** Bundles TypeScript from the repository (test helpers, the core's constants) into one module file. */
+async function bundleTs(source) {
   const { build } = await import('rolldown');
   // Inside the repository so the bundle's package imports resolve from node_modules.
   fs.mkdirSync(path.join(root, 'out'), { recursive: true });
@@ -189,7 +189,35 @@ async function loadTs(source) {
   fs.writeFileSync(entry, source);
   const file = path.join(dir, 'entry.mjs');
   await build({ input: entry, platform: 'node', external: [/^[^./]/], output: { file, format: 'esm' }, logLevel: 'silent', cwd: root });
-  return import(file);
+  return file;
+}
+
+const loadTs = async (source) => import(await bundleTs(source));
+
+/**
+ * The scripted OpenAI-compatible model in a process of its own on the load generator's core, so
+ * the app's call to it and the baseline's direct call both cross a process boundary.
+ */
+async function startInstantModel() {
+  const file = await bundleTs(`
+    import { startOpenAIServer } from ${JSON.stringify(path.join(root, 'test/helpers/model-servers.ts'))};
+    const server = await startOpenAIServer();
+    process.send({ url: server.url });
+    process.on('message', () => process.send({ body: server.requests.at(-1)?.body ?? null }));
+    process.on('disconnect', () => process.exit(0));
+  `);
+  const child = fork(file, [], { stdio: 'ignore' });
+  if (pin) spawnSync('taskset', ['-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
+  const next = () => new Promise((resolve) => child.once('message', resolve));
+  const { url } = await next();
+  return {
+    url,
+    lastRequest: async () => {
+      child.send('last');
+      return (await next()).body;
+    },
+    close: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.disconnect()))),
+  };
 }
 
 /** A JSON-RPC client that sends one request and collects agent.delta notifications until its reply. */
@@ -210,14 +238,13 @@ function rpcCall(ws, method, params) {
   });
 }
 
-async function agentSuite() {
+async function agentLlamaSuite() {
   const suite = 'agent';
   const REPLY_TOKENS = 256;
   const PROMPT = 'Tell me something about the weather in the mountains this week.';
   const here = (p) => JSON.stringify(path.join(root, p));
   const helpers = await loadTs(`
     export { writeTinyGguf } from ${here('test/helpers/tiny-gguf.ts')};
-    export { startOpenAIServer } from ${here('test/helpers/model-servers.ts')};
     export { DEFAULT_SYSTEM_PROMPT } from ${here('main/agent/conversation-store.ts')};
     export { getTimeTool } from ${here('main/tools/get-time.ts')};
     export { ToolRegistry } from ${here('main/tools/registry.ts')};
@@ -294,9 +321,14 @@ async function agentSuite() {
   emit(suite, 'chat_send_time_to_first_token', median(e2e.map((r) => r.ttft)), 'ms');
   emit(suite, 'extra_time_to_first_token', median(e2e.map((r) => r.ttft)) - median(raw.map((r) => r.ttft)), 'ms');
 
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function agentPipelineSuite() {
+  const suite = 'agent';
   // 3. Pipeline overhead with an instant model: an OpenAI-compatible server that answers at once.
   //    chat.send round trip minus a direct request to the same server.
-  const instant = await helpers.startOpenAIServer();
+  const instant = await startInstantModel();
   const instantApp = await startApp({ PERCH_MODEL: `openai:instant@${instant.url}/v1` });
   try {
     const ws = await connect(instantApp.port);
@@ -308,7 +340,7 @@ async function agentSuite() {
       if (i % 50 === 0) await rpcCall(ws, 'chat.send', { text: '/reset' });
       const reply = await rpcCall(ws, 'chat.send', { text: `ping ${i}` });
       // The baseline replays the exact request the agent just made, straight to the server.
-      const body = instant.requests.at(-1).body;
+      const body = await instant.lastRequest();
       const t0 = process.hrtime.bigint();
       const stream = await direct.chat.completions.create(body);
       for await (const _ of stream);
@@ -329,11 +361,17 @@ async function agentSuite() {
     await instantApp.stop();
     await instant.close();
   }
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
-const suites = { gateway: gatewaySuite, agent: agentSuite };
+// `agent` runs both parts; `agent:llama` and `agent:pipeline` run one.
+const suites = {
+  gateway: gatewaySuite,
+  agent: async () => (await agentLlamaSuite(), await agentPipelineSuite()),
+  'agent:llama': () => agentLlamaSuite(),
+  'agent:pipeline': () => agentPipelineSuite(),
+};
+const defaults = ['gateway', 'agent'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
 if (!fs.existsSync(serveEntry)) spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-for (const name of wanted.length ? wanted : Object.keys(suites)) await suites[name]();
+for (const name of wanted.length ? wanted : defaults) await suites[name]();

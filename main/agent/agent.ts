@@ -4,7 +4,7 @@ import type { ChatProvider, ChatTurn, ToolDefinition } from '../inference/provid
 import type { Logger } from '../log/logger';
 import type { ToolRegistry } from '../tools/registry';
 import { runCommand } from './commands';
-import type { ConversationStore, StoredMessage } from './conversation-store';
+import type { ConversationStore, HistoryMessage } from './conversation-store';
 import { DeltaBatcher } from './delta-batcher';
 import type { Lanes } from './lanes';
 
@@ -83,11 +83,10 @@ export class Agent {
     let tokensOut = 0;
 
     for (let step = 0; step < MAX_TOOL_STEPS; step++) {
-      const signal = AbortSignal.timeout(this.deps.callTimeoutMs);
       const deltas = new DeltaBatcher((text) => this.deps.bus.publish('agent.delta', { conversationId, text }));
       let response;
       try {
-        response = await provider.chat({ turns, tools, maxTokens, signal, onText: (chunk) => deltas.push(chunk) });
+        response = await this.withDeadline((signal) => provider.chat({ turns, tools, maxTokens, signal, onText: (chunk) => deltas.push(chunk) }));
       } finally {
         deltas.flush();
       }
@@ -149,14 +148,23 @@ export class Agent {
         }),
       ),
     ];
-    // Fewer messages never take more tokens: binary-search the oldest one that still fits. The
-    // newest message (the one being answered) is always kept.
+    // Counted once per candidate start: the same prompt is measured again for the reply's room.
+    const counts = new Map<number, number>();
+    const tokensFrom = async (from: number): Promise<number> => {
+      let n = counts.get(from);
+      if (n === undefined) counts.set(from, (n = await provider.promptTokens(build(from), tools)));
+      return n;
+    };
+    // Usually everything fits: one count. Otherwise fewer messages never take more tokens, so
+    // binary-search the oldest one that still fits. The newest message (the one being answered)
+    // is always kept.
     const fitFrom = async (lowest: number): Promise<number> => {
-      let lo = lowest;
+      if ((await tokensFrom(lowest)) <= limit) return lowest;
+      let lo = Math.min(lowest + 1, messages.length - 1);
       let hi = messages.length - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if ((await provider.promptTokens(build(mid), tools)) <= limit) hi = mid;
+        if ((await tokensFrom(mid)) <= limit) hi = mid;
         else lo = mid + 1;
       }
       return lo;
@@ -166,33 +174,48 @@ export class Agent {
     if (from > 0) {
       summary = await this.summarize(provider, window, summary, messages.slice(0, from));
       store.setSummary(conversationId, summary, messages[from - 1]!.id);
-      from = await fitFrom(from); // the summary itself takes room
+      counts.clear(); // the summary itself takes room
+      from = await fitFrom(from);
     }
     const turns = build(from);
     // The newest message is kept even when it alone outgrows the limit: the reply gets what is left.
-    const left = window - Math.ceil(window / 10) - (await provider.promptTokens(turns, tools));
+    const left = window - Math.ceil(window / 10) - (await tokensFrom(from));
     if (left < MIN_REPLY_TOKENS) {
       throw new MessageTooLong(`This message is too long for the model's context window of ${window} tokens. Send a shorter message, or /reset.`);
     }
     return { turns, maxTokens: Math.min(reserve, left) };
   }
 
-  private async summarize(provider: ChatProvider, window: number, previous: string, dropped: StoredMessage[]): Promise<string> {
+  private async summarize(provider: ChatProvider, window: number, previous: string, dropped: HistoryMessage[]): Promise<string> {
     // The summarizing call must fit the window too: keep the newest part of what fell out.
     const maxTokens = Math.min(200, Math.floor(window / 4));
     const room = Math.floor(window / 2) - (await provider.countTokens(previous));
     let transcript = dropped.map((m) => `${m.role}: ${m.text}`).join('\n');
     while (transcript.length > 0 && (await provider.countTokens(transcript)) > room) transcript = transcript.slice(Math.ceil(transcript.length / 5));
-    const response = await provider.chat({
+    const response = await this.withDeadline((signal) => provider.chat({
       turns: [
         { role: 'system', text: 'Summarize the conversation so far in a few short sentences. Keep names, facts, decisions and open questions.' },
         { role: 'user', text: `${previous ? `Earlier summary:\n${previous}\n\n` : ''}Conversation:\n${transcript}` },
       ],
       tools: [],
       maxTokens,
-      signal: AbortSignal.timeout(this.deps.callTimeoutMs),
-    });
+      signal,
+    }));
     this.deps.log.debug('conversation summarized', { turns: dropped.length });
     return response.text.trim() || previous;
+  }
+
+  /**
+   * A model call with its deadline. Unlike AbortSignal.timeout, the timer is cleared as soon as the
+   * call ends, so a finished call's request and response are not kept alive until the deadline.
+   */
+  private async withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('The model call timed out', 'TimeoutError')), this.deps.callTimeoutMs);
+    try {
+      return await call(controller.signal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -54,6 +54,9 @@ export const agentMigrations: Migration[] = [
   },
 ];
 
+/** A message as the model's context needs it. */
+export type HistoryMessage = Pick<StoredMessage, 'id' | 'role' | 'text' | 'toolCalls' | 'toolCallId'>;
+
 export interface NewMessage {
   role: StoredMessage['role'];
   text: string;
@@ -201,15 +204,25 @@ export class ConversationStore {
   }
 
   /** The messages the model may see: after the last /reset and after the summarized part. */
-  history(conversationId: string, limit: number): { summary: string; messages: StoredMessage[] } {
+  history(conversationId: string, limit: number): { summary: string; messages: HistoryMessage[] } {
     const conv = this.sql('SELECT summary, summary_until, context_from FROM conversations WHERE id = ?').get(conversationId) as
       | { summary: string; summary_until: number; context_from: number }
       | undefined;
     if (!conv) return { summary: '', messages: [] };
     const from = Math.max(conv.summary_until, conv.context_from);
-    const rows = this.sql('SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id DESC LIMIT ?')
-      .all(conversationId, from, limit) as MessageRow[];
-    return { summary: conv.summary_until > conv.context_from ? conv.summary : '', messages: rows.reverse().map(toMessage) };
+    // Only what the model reads: this runs for every message.
+    const rows = this.sql('SELECT id, role, text, tool_calls, tool_call_id FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id DESC LIMIT ?')
+      .all(conversationId, from, limit) as Pick<MessageRow, 'id' | 'role' | 'text' | 'tool_calls' | 'tool_call_id'>[];
+    return {
+      summary: conv.summary_until > conv.context_from ? conv.summary : '',
+      messages: rows.reverse().map((r) => ({
+        id: r.id,
+        role: r.role,
+        text: r.text,
+        ...(r.tool_calls ? { toolCalls: JSON.parse(r.tool_calls) as ToolCall[] } : {}),
+        ...(r.tool_call_id ? { toolCallId: r.tool_call_id } : {}),
+      })),
+    };
   }
 
   /** Keeps a running summary of everything up to and including `untilId`. */
