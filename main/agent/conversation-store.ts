@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import type { conversationSchema, messageSchema, toolCallSchema } from '../contract/methods';
+import type { conversationSchema, messageSchema, systemPromptSchema, toolCallSchema } from '../contract/methods';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
@@ -12,6 +12,7 @@ import type { Migration } from '../store/migrations';
 export type Conversation = z.output<typeof conversationSchema>;
 export type StoredMessage = z.output<typeof messageSchema>;
 export type ToolCall = z.output<typeof toolCallSchema>;
+export type SystemPrompt = z.output<typeof systemPromptSchema>;
 
 export const agentMigrations: Migration[] = [
   {
@@ -126,14 +127,6 @@ export const DEFAULT_SYSTEM_PROMPT =
   'You are Perch, a helpful personal assistant running on your owner\'s own computer. Answer briefly and ' +
   'plainly. Use a tool when it helps; never claim a result you did not get from a tool.';
 
-/** The system prompt is versioned: each reply records the version it was generated with. */
-export function setSystemPrompt(db: Db, text: string): number {
-  const row = db.prepare('SELECT coalesce(max(version), 0) AS version FROM system_prompts').get() as { version: number };
-  const version = row.version;
-  db.prepare('INSERT INTO system_prompts (version, text, created_at) VALUES (?, ?, ?)').run(version + 1, text, new Date().toISOString());
-  return version + 1;
-}
-
 export class ConversationStore {
   // Compiled once: every message runs several of these.
   private readonly statements = new Map<string, Statement>();
@@ -154,10 +147,22 @@ export class ConversationStore {
     return statement;
   }
 
-  /** The current system prompt and its version. */
-  systemPrompt(): { version: number; text: string } {
-    const row = this.sql('SELECT version, text FROM system_prompts ORDER BY version DESC LIMIT 1').get() as { version: number; text: string } | undefined;
-    return row ?? { version: 0, text: DEFAULT_SYSTEM_PROMPT };
+  /** The current system prompt and its version (0 is the built-in default). */
+  systemPrompt(): SystemPrompt {
+    const row = this.sql('SELECT version, text, created_at FROM system_prompts ORDER BY version DESC LIMIT 1').get() as
+      | { version: number; text: string; created_at: string }
+      | undefined;
+    if (!row) return { version: 0, text: DEFAULT_SYSTEM_PROMPT, isDefault: true, updatedAt: null };
+    return { version: row.version, text: row.text, isDefault: row.text === DEFAULT_SYSTEM_PROMPT, updatedAt: row.created_at };
+  }
+
+  /** Saves a new version (null: the default again); the same text as now keeps the version. */
+  setSystemPrompt(text: string | null): SystemPrompt {
+    const next = text ?? DEFAULT_SYSTEM_PROMPT;
+    const current = this.systemPrompt();
+    if (current.text === next) return current;
+    this.sql('INSERT INTO system_prompts (version, text, created_at) VALUES (?, ?, ?)').run(current.version + 1, next, this.now().toISOString());
+    return this.systemPrompt();
   }
 
   /** The conversation for (channel, peer), created on first contact. */

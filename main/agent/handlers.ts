@@ -31,6 +31,8 @@ export function agentHandlers(agent: Agent, store: ConversationStore, tools: Too
       }
     },
     'conversations.list': ({ cursor, limit }) => pageOf(() => store.list(cursor, limit)),
+    'prompt.get': () => store.systemPrompt(),
+    'prompt.update': ({ text }) => store.setSystemPrompt(text),
     'tools.invoke': ({ name, args }) => tools.invoke(name, args, { conversationId: null }),
     'usage.summary': ({ days }) => {
       const since = new Date(Date.now() - days * 86_400_000).toISOString();

@@ -59,6 +59,14 @@ export const messageSchema = z.object({
   createdAt: z.iso.datetime(),
 });
 
+export const systemPromptSchema = z.object({
+  version: z.number().int().nonnegative(),
+  text: z.string(),
+  isDefault: z.boolean(),
+  /** When this version was saved; null for the built-in default. */
+  updatedAt: z.iso.datetime().nullable(),
+});
+
 export const methods = {
   'auth.token': method({
     summary: 'Authenticate this connection with the gateway token or a dashboard session.',
@@ -117,6 +125,16 @@ export const methods = {
     summary: "A conversation's messages, newest page first (each page in chronological order).",
     params: z.strictObject({ conversationId: idSchema, cursor: cursorSchema.optional(), limit: z.number().int().min(1).max(500).default(100) }),
     result: z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() }),
+  }),
+  'prompt.get': method({
+    summary: "The agent's system prompt and its version (each reply records the version it was written with).",
+    params: noParams,
+    result: systemPromptSchema,
+  }),
+  'prompt.update': method({
+    summary: 'Save a new version of the system prompt; null goes back to the built-in default. Unchanged text keeps the version.',
+    params: z.strictObject({ text: z.string().trim().min(1, 'the system prompt cannot be empty').max(16_000).nullable() }),
+    result: systemPromptSchema,
   }),
   'tools.invoke': method({
     summary: 'Run a tool by name exactly as the agent would (same validation, and later the same approval gate).',

@@ -40,6 +40,24 @@ describe.each([
     expect(request.body.tools[0].function.name).toBe('get_time');
   });
 
+  it('answers with an edited system prompt and records its version with the reply', async () => {
+    const before = (await ws.request('prompt.get')).result;
+    expect(before).toMatchObject({ isDefault: true });
+    const edited = (await ws.request('prompt.update', { text: '  You are Perch. Be terse.  ' })).result;
+    expect(edited).toMatchObject({ version: before.version + 1, text: 'You are Perch. Be terse.', isDefault: false, updatedAt: expect.any(String) });
+    expect((await ws.request('prompt.update', { text: 'You are Perch. Be terse.' })).result.version).toBe(edited.version); // unchanged text
+    const empty = await ws.request('prompt.update', { text: '   ' });
+    expect(empty.error).toMatchObject({ code: -32602, message: expect.stringContaining('the system prompt cannot be empty') });
+
+    const reply = (await ws.request('chat.send', { text: 'hello again' })).result;
+    expect(server.requests.at(-1)!.body.messages[0]).toMatchObject({ role: 'system', content: 'You are Perch. Be terse.' });
+    const messages = (await ws.request('conversations.messages', { conversationId: reply.conversationId })).result.items;
+    expect(messages.at(-1)).toMatchObject({ id: reply.messageId, promptVersion: edited.version });
+
+    const restored = (await ws.request('prompt.update', { text: null })).result;
+    expect(restored).toMatchObject({ version: edited.version + 1, text: before.text, isDefault: true });
+  });
+
   it('runs the tool loop: the call, the tool result back to the model, the final answer', async () => {
     const reply = (await ws.request('chat.send', { text: 'what time is it?' })).result;
     expect(reply.text).toMatch(/^The tool said: .*\(UTC; ISO \d{4}-\d\d-\d\dT/);
