@@ -77,7 +77,8 @@ export class Agent {
     const { store } = this.deps;
     const provider = await this.deps.provider();
     const prompt = store.systemPrompt();
-    const tools = this.deps.tools.definitions();
+    // A model that refused tools is not shown them (nor are they counted in its prompt).
+    const tools = provider.toolsSupported ? this.deps.tools.definitions() : [];
     const { turns, maxTokens } = await this.context(conversationId, provider, prompt.text, tools);
     let tokensIn = 0;
     let tokensOut = 0;

@@ -28,7 +28,8 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<str
     case 'model': {
       try {
         const provider = await ctx.provider();
-        return `Answering with ${provider.kind}:${provider.model} (context ${await provider.contextSize()} tokens).`;
+        const tools = provider.toolsSupported ? '' : ' This model cannot use tools, so it answers without them.';
+        return `Answering with ${provider.kind}:${provider.model} (context ${await provider.contextSize()} tokens).${tools}`;
       } catch (error) {
         return (error as Error).message;
       }

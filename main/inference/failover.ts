@@ -117,6 +117,9 @@ export class ChainProvider implements ChatProvider {
   get model() {
     return this.leader.model;
   }
+  get toolsSupported() {
+    return this.leader.toolsSupported;
+  }
   contextSize(): Promise<number> {
     return this.leader.contextSize();
   }

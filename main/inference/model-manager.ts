@@ -52,7 +52,8 @@ export class ModelManager {
 
   status(): ModelStatus {
     const leader = this.current?.leader;
-    return { configured: this.settings().models.chat, loaded: leader ? `${leader.kind}:${leader.model}` : null, error: this.lastError };
+    const loaded = leader ? `${leader.kind}:${leader.model}${leader.toolsSupported ? '' : ' (no tool support)'}` : null;
+    return { configured: this.settings().models.chat, loaded, error: this.lastError };
   }
 
   private embedding: { spec: string; provider: EmbeddingProvider } | null = null;

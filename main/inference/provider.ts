@@ -39,6 +39,8 @@ export interface ChatResponse {
 export interface ChatProvider {
   readonly kind: 'llama' | 'ollama' | 'openai';
   readonly model: string;
+  /** False once the model has refused tools: it then answers without them. */
+  readonly toolsSupported: boolean;
   /** The model's context window in tokens. */
   contextSize(): Promise<number>;
   /** Tokens in a text, with the model's own tokenizer where there is one. */

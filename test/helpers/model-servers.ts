@@ -11,6 +11,8 @@ export interface ModelServer {
   requests: Array<{ path: string; headers: http.IncomingHttpHeaders; body: any }>;
   /** Answer everything with HTTP 500 while true. */
   failing: boolean;
+  /** Refuse requests that carry tools, as servers do for models without tool support. */
+  noTools: boolean;
   close(): Promise<void>;
 }
 
@@ -59,12 +61,13 @@ function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse, b
 }
 
 export async function startOllamaServer(models: Record<string, number> = { 'tiny:1b': 4096 }): Promise<ModelServer> {
-  const state = { url: '', requests: [], failing: false, close: async () => undefined } as ModelServer;
+  const state = { url: '', requests: [], failing: false, noTools: false, close: async () => undefined } as ModelServer;
   await listen((req, res, body) => {
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(value));
     };
+    if (req.url === '/api/chat' && state.noTools && body.tools?.length) return json(400, { error: `registry.ollama.ai/library/${body.model} does not support tools` });
     if (req.url === '/api/tags') {
       return json(200, { models: Object.keys(models).map((name) => ({ name, model: name, modified_at: new Date().toISOString(), size: 1, digest: 'sha256:0', details: { family: 'llama' } })) });
     }
@@ -93,8 +96,13 @@ export async function startOllamaServer(models: Record<string, number> = { 'tiny
 }
 
 export async function startOpenAIServer(): Promise<ModelServer> {
-  const state = { url: '', requests: [], failing: false, close: async () => undefined } as ModelServer;
+  const state = { url: '', requests: [], failing: false, noTools: false, close: async () => undefined } as ModelServer;
   await listen((req, res, body) => {
+    if (req.url === '/v1/chat/completions' && state.noTools && body.tools?.length) {
+      // llama.cpp's server when started without a tool-capable chat template.
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ error: { code: 400, message: 'tools param requires --jinja flag', type: 'invalid_request_error' } }));
+    }
     if (req.url === '/v1/embeddings') {
       const input: string[] = Array.isArray(body.input) ? body.input : [body.input];
       res.writeHead(200, { 'Content-Type': 'application/json' });

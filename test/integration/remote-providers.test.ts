@@ -103,6 +103,31 @@ describe.each([
   });
 });
 
+describe.each([
+  { kind: 'ollama', start: () => startOllamaServer(), spec: (url: string) => `ollama:tiny:1b@${url}` },
+  { kind: 'openai', start: () => startOpenAIServer(), spec: (url: string) => `openai:gpt-test@${url}/v1` },
+])('$kind model without tool support', ({ start, spec }) => {
+  it('answers without tools, stops offering them, and says so in /model and system.status', async () => {
+    const server = await start();
+    server.noTools = true;
+    const core = await startTestCore({ PERCH_MODEL: spec(server.url) });
+    const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+    try {
+      const first = await ws.request('chat.send', { text: 'what time is it?' });
+      expect(first.result.text).toBe('You said: what time is it?');
+      expect(server.requests.filter((r) => /chat/.test(r.path)).map((r) => Boolean(r.body.tools))).toEqual([true, false]);
+      await ws.request('chat.send', { text: 'and now?' });
+      expect(server.requests.at(-1)!.body.tools).toBeUndefined(); // not offered again
+      expect((await ws.request('chat.send', { text: '/model' })).result.text).toContain('This model cannot use tools, so it answers without them.');
+      expect((await ws.request('system.status')).result.domains.inference.detail).toMatch(/\(no tool support\)$/);
+    } finally {
+      ws.close();
+      await core.stop();
+      await server.close();
+    }
+  });
+});
+
 describe('unreachable or unknown remote models', () => {
   it.each([
     ['an unreachable Ollama', 'ollama:tiny:1b@http://127.0.0.1:9', /Cannot reach Ollama at http:\/\/127\.0\.0\.1:9/],

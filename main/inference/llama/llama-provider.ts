@@ -11,6 +11,8 @@ import { ModelError, type ChatProvider, type ChatRequest, type ChatResponse, typ
 const MAX_CONTEXT = 8192;
 
 export class LlamaProvider implements ChatProvider {
+  /** node-llama-cpp drives tool calls with its chat wrapper's syntax and a grammar: any model can. */
+  readonly toolsSupported = true;
   readonly kind = 'llama' as const;
   private queue: Promise<unknown> = Promise.resolve();
 

@@ -2,6 +2,7 @@ import { Ollama, type Message } from 'ollama';
 import type { ToolCall } from '../../agent/conversation-store';
 import { ModelError, type ChatProvider, type ChatRequest, type ChatResponse, type ChatTurn, type ToolDefinition } from '../provider';
 import { estimatePromptTokens, estimateTokens } from './estimate';
+import { ToolSupport } from './tool-support';
 
 // A model served by Ollama: native /api/chat with NDJSON streaming and tools.
 
@@ -10,6 +11,7 @@ const MAX_CONTEXT = 8192;
 
 export class OllamaProvider implements ChatProvider {
   readonly kind = 'ollama' as const;
+  private readonly tools = new ToolSupport();
 
   private constructor(
     readonly model: string,
@@ -33,6 +35,10 @@ export class OllamaProvider implements ChatProvider {
     return new OllamaProvider(model, client, Math.min(typeof trained === 'number' ? trained : 4096, MAX_CONTEXT));
   }
 
+  get toolsSupported(): boolean {
+    return this.tools.supported;
+  }
+
   async contextSize(): Promise<number> {
     return this.window;
   }
@@ -48,15 +54,17 @@ export class OllamaProvider implements ChatProvider {
   async chat(request: ChatRequest): Promise<ChatResponse> {
     let stream;
     try {
-      stream = await this.client.chat({
-        model: this.model,
-        messages: toMessages(request.turns),
-        ...(request.tools.length > 0
-          ? { tools: request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters as never } })) }
-          : {}),
-        stream: true,
-        options: { num_predict: request.maxTokens, num_ctx: this.window },
-      });
+      stream = await this.tools.call(request.tools.length > 0, (withTools) =>
+        this.client.chat({
+          model: this.model,
+          messages: toMessages(request.turns),
+          ...(withTools
+            ? { tools: request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters as never } })) }
+            : {}),
+          stream: true,
+          options: { num_predict: request.maxTokens, num_ctx: this.window },
+        }),
+      );
     } catch (error) {
       throw new ModelError(`Ollama failed: ${(error as Error).message}`, 'model_unavailable');
     }

@@ -3,6 +3,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { ToolCall } from '../../agent/conversation-store';
 import { ModelError, type ChatProvider, type ChatRequest, type ChatResponse, type ChatTurn, type ToolDefinition } from '../provider';
 import { estimatePromptTokens, estimateTokens } from './estimate';
+import { ToolSupport } from './tool-support';
 
 // Any OpenAI-compatible endpoint (OpenAI, LM Studio, vLLM, llama.cpp server…): chat completions
 // with SSE streaming and tools.
@@ -13,6 +14,7 @@ const ASSUMED_CONTEXT = 8192;
 export class OpenAIProvider implements ChatProvider {
   readonly kind = 'openai' as const;
   private readonly client: OpenAI;
+  private readonly tools = new ToolSupport();
 
   constructor(
     readonly model: string,
@@ -21,6 +23,10 @@ export class OpenAIProvider implements ChatProvider {
   ) {
     // Local servers need no key, but the client insists on one.
     this.client = new OpenAI({ baseURL, apiKey: apiKey ?? 'not-needed', maxRetries: 0 });
+  }
+
+  get toolsSupported(): boolean {
+    return this.tools.supported;
   }
 
   async contextSize(): Promise<number> {
@@ -41,18 +47,20 @@ export class OpenAIProvider implements ChatProvider {
     let tokensIn = 0;
     let tokensOut = 0;
     try {
-      const stream = await this.client.chat.completions.create(
-        {
-          model: this.model,
-          messages: toMessages(request.turns),
-          ...(request.tools.length > 0
-            ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
-            : {}),
-          max_tokens: request.maxTokens,
-          stream: true,
-          stream_options: { include_usage: true },
-        },
-        { signal: request.signal },
+      const stream = await this.tools.call(request.tools.length > 0, (withTools) =>
+        this.client.chat.completions.create(
+          {
+            model: this.model,
+            messages: toMessages(request.turns),
+            ...(withTools
+              ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
+              : {}),
+            max_tokens: request.maxTokens,
+            stream: true,
+            stream_options: { include_usage: true },
+          },
+          { signal: request.signal },
+        ),
       );
       for await (const chunk of stream) {
         const delta = chunk.choices[0]?.delta;
