@@ -203,6 +203,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       },
       options.modelCatalog,
     );
+    cleanup.push(() => downloads.close());
     router.register(inferenceHandlers(modelsDir, ollamaUrl, () => settings.get(), downloads));
 
     const missing = router.missing();

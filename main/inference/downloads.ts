@@ -41,6 +41,9 @@ const PREFLIGHT_TIMEOUT_MS = 10_000;
 
 export class ModelDownloads {
   private readonly running = new Map<string, Promise<void>>();
+  /** Cancels each running download, keeping what it fetched. */
+  private readonly cancels = new Set<() => Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly dir: string,
@@ -54,6 +57,7 @@ export class ModelDownloads {
   start(id: CatalogEntry['id']): { id: string; file: string; state: 'started' | 'running' | 'present' } {
     const entry = this.catalog.find((e) => e.id === id)!;
     const file = path.join(this.dir, entry.file);
+    if (this.closed) throw new Error('downloads are closed');
     if (this.running.has(id)) return { id, file, state: 'running' };
     if (fs.existsSync(file)) return { id, file, state: 'present' };
     const job = this.download(entry, file).finally(() => this.running.delete(id));
@@ -66,11 +70,28 @@ export class ModelDownloads {
     await this.running.get(id);
   }
 
+  /** Stops running downloads; their partial files stay, so the next start resumes them. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.cancels].map((cancel) => cancel()));
+    await Promise.all(this.running.values());
+  }
+
   private async download(entry: CatalogEntry, file: string): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     const progress = (receivedBytes: number, totalBytes: number | null, done = false, error?: string) =>
       this.bus.publish('model.progress', { id: entry.id, file, receivedBytes, totalBytes, done, ...(error ? { error } : {}) });
-    let last = 0;
+    // At most one event per interval, and always the latest numbers: a stalled download still
+    // shows how far it got.
+    let latest: { downloadedSize: number; totalSize: number } | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const report = (status: { downloadedSize: number; totalSize: number }) => {
+      latest = status;
+      timer ??= setTimeout(() => {
+        timer = null;
+        if (latest) progress(latest.downloadedSize, latest.totalSize || null);
+      }, PROGRESS_INTERVAL_MS);
+    };
     try {
       // A quick look first: offline, the downloader would keep retrying instead of saying so.
       const head = await fetch(entry.url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(PREFLIGHT_TIMEOUT_MS) });
@@ -82,20 +103,27 @@ export class ModelDownloads {
         fileName: entry.file,
         showCliProgress: false,
         deleteTempFileOnCancel: false, // a later start resumes where this one stopped
-        onProgress: ({ downloadedSize, totalSize }) => {
-          const now = Date.now();
-          if (now - last < PROGRESS_INTERVAL_MS) return;
-          last = now;
-          progress(downloadedSize, totalSize || null);
-        },
+        onProgress: report,
       });
-      const saved = await downloader.download();
+      const cancel = () => downloader.cancel({ deleteTempFile: false });
+      this.cancels.add(cancel);
+      let saved: string;
+      try {
+        saved = await downloader.download();
+      } finally {
+        this.cancels.delete(cancel);
+        if (timer) clearTimeout(timer);
+      }
       await this.verify(entry, saved);
       const size = fs.statSync(saved).size;
       progress(size, size, true);
       this.log.info('model downloaded', { model: entry.name, file: saved, bytes: size });
       this.onDone(entry, saved);
     } catch (error) {
+      if (this.closed) {
+        this.log.info('model download paused until the next start', { model: entry.name });
+        return;
+      }
       const message = explain(entry, this.dir, error as Error);
       this.log.warn('model download failed', { model: entry.name, error: message });
       progress(0, null, true, message);

@@ -14,28 +14,51 @@ import { writeTinyGguf } from '../helpers/tiny-gguf';
 let server: http.Server;
 let base: string;
 let model: Buffer;
+/** A model big enough for the downloader to save progress (it does so per 5 MiB chunk). */
+let big: Buffer;
+/** Every ranged GET for big.gguf: where it started, and how many bytes went out. */
+const bigRequests: Array<{ start: number; sent: number }> = [];
+/** While true, ranged GETs of big.gguf past its first 5 MiB send 1 MiB and then hang. */
+let stalling = false;
+/** The downloader fetches and records its progress in chunks of this size. */
+const CHUNK = 5 * 1024 * 1024;
 
 beforeAll(async () => {
   const file = path.join(tempDataDir(), 'tiny.gguf');
   writeTinyGguf(file);
   model = fs.readFileSync(file);
+  big = Buffer.concat([model, Buffer.alloc(12 * 1024 * 1024 - model.length, 7)]);
   server = http.createServer((req, res) => {
+    const served = req.url === '/big.gguf' ? big : model;
     const match = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
     const start = match ? Number(match[1]) : 0;
-    const end = match && match[2] ? Number(match[2]) : model.length - 1;
-    const body = model.subarray(start, end + 1);
+    const end = match && match[2] ? Number(match[2]) : served.length - 1;
+    const body = served.subarray(start, end + 1);
     res.writeHead(match ? 206 : 200, {
       'Content-Length': body.length,
       'Accept-Ranges': 'bytes',
       'Content-Type': 'application/octet-stream',
-      ...(match ? { 'Content-Range': `bytes ${start}-${end}/${model.length}` } : {}),
+      ...(match ? { 'Content-Range': `bytes ${start}-${end}/${served.length}` } : {}),
     });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (req.method === 'HEAD') return res.end();
+    // Unranged GETs only probe the file (the downloader reads the headers and hangs up).
+    if (served !== big || !match) return res.end(body);
+    const record = { start, sent: 0 };
+    bigRequests.push(record);
+    if (!stalling || start < CHUNK) {
+      record.sent = body.length;
+      return res.end(body);
+    }
+    record.sent = Math.min(body.length, 1024 * 1024);
+    res.write(body.subarray(0, record.sent)); // and nothing more: a connection that died without closing
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => {
+  server.closeAllConnections(); // including the ones left hanging on purpose
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 const catalog = (overrides: Partial<CatalogEntry> = {}): CatalogEntry[] => [
   { id: 'chat', name: 'Tiny test model', url: `${base}/tiny.gguf`, file: 'tiny-chat.gguf', sha256: createHash('sha256').update(model).digest('hex'), ...overrides },
@@ -85,5 +108,33 @@ describe('models.download', () => {
     expect((await ws.request('system.ping')).result.pong).toBe(true);
     ws.close();
     await core.stop();
+  });
+
+  it('resumes an interrupted download after a restart instead of starting over', async () => {
+    const dataDir = tempDataDir();
+    const bigCatalog = catalog({ url: `${base}/big.gguf`, file: 'big.gguf', sha256: createHash('sha256').update(big).digest('hex') });
+    stalling = true;
+    const first = await startTestCore({ PERCH_DATA_DIR: dataDir }, { modelCatalog: bigCatalog });
+    const ws = await RpcSocket.open(first.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+    await ws.request('events.subscribe', { events: ['model.progress'] });
+    await ws.request('models.download', { id: 'chat' });
+    // The first chunk arrives whole; the rest stalls part-way.
+    await ws.waitFor((f) => f.method === 'model.progress' && f.params.receivedBytes >= CHUNK + 2 * 1024 * 1024, 30_000);
+    ws.close();
+    await first.stop(); // Perch quits mid-download
+    const before = bigRequests.length;
+    expect(fs.readdirSync(path.join(dataDir, 'models'))).toEqual(['big.gguf.ipull']);
+
+    stalling = false;
+    const second = await startTestCore({ PERCH_DATA_DIR: dataDir }, { modelCatalog: bigCatalog });
+    const { ws: ws2, last } = await downloadVia(second);
+    expect(last).toMatchObject({ receivedBytes: big.length, totalBytes: big.length, done: true });
+    expect(last.error).toBeUndefined(); // the checksum matched
+    const resumed = bigRequests.slice(before);
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(resumed.every((r) => r.start >= CHUNK)).toBe(true); // the first chunk was not fetched again
+    expect(resumed.reduce((n, r) => n + r.sent, 0)).toBe(big.length - CHUNK);
+    ws2.close();
+    await second.stop();
   });
 });
