@@ -7,7 +7,7 @@ import { checkGgufFile } from './llama/gguf-file';
 
 // Recommended models, fetched into <data dir>/models with node-llama-cpp's downloader (ranged
 // requests; it keeps its temporary file between attempts), then checked: GGUF header, and sha256
-// where the catalog knows it. Progress is published as model.progress events; offline it fails
+// where the catalog knows it or the host states it. Progress is published as model.progress events; offline it fails
 // at once with a clear "no network" message.
 
 export interface CatalogEntry {
@@ -15,7 +15,7 @@ export interface CatalogEntry {
   name: string;
   url: string;
   file: string;
-  /** Expected sha256 of the file, when known; the header check always runs. */
+  /** Expected sha256 of the file, when known (else the host's stated one); the header check always runs. */
   sha256: string | null;
 }
 
@@ -94,8 +94,10 @@ export class ModelDownloads {
     };
     try {
       // A quick look first: offline, the downloader would keep retrying instead of saying so.
-      const head = await fetch(entry.url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(PREFLIGHT_TIMEOUT_MS) });
-      if (!head.ok) throw new Error(`the server answered HTTP ${head.status} for ${entry.url}`);
+      // Not following the redirect: Hugging Face names the file's sha256 on it (X-Linked-Etag).
+      const head = await fetch(entry.url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(PREFLIGHT_TIMEOUT_MS) });
+      if (head.status >= 400) throw new Error(`the server answered HTTP ${head.status} for ${entry.url}`);
+      const sha256 = entry.sha256 ?? announcedSha256(head.headers);
       const { createModelDownloader } = await import('node-llama-cpp');
       const downloader = await createModelDownloader({
         modelUrl: entry.url,
@@ -114,7 +116,7 @@ export class ModelDownloads {
         this.cancels.delete(cancel);
         if (timer) clearTimeout(timer);
       }
-      await this.verify(entry, saved);
+      await this.verify(saved, sha256);
       const size = fs.statSync(saved).size;
       progress(size, size, true);
       this.log.info('model downloaded', { model: entry.name, file: saved, bytes: size });
@@ -130,18 +132,34 @@ export class ModelDownloads {
     }
   }
 
-  private async verify(entry: CatalogEntry, file: string): Promise<void> {
+  private async verify(file: string, sha256: string | null): Promise<void> {
     try {
       await checkGgufFile(file);
-      if (entry.sha256) {
-        const actual = createHash('sha256').update(await fs.promises.readFile(file)).digest('hex');
-        if (actual !== entry.sha256) throw new Error(`checksum mismatch (expected ${entry.sha256}, got ${actual})`);
+      if (sha256) {
+        const actual = await fileSha256(file);
+        if (actual !== sha256) throw new Error(`checksum mismatch (expected ${sha256}, got ${actual})`);
       }
     } catch (error) {
       fs.rmSync(file, { force: true }); // never leave a bad file where it would be listed and loaded
       throw new Error(`the downloaded file failed its check and was removed: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** The sha256 a model host states for the file: Hugging Face's X-Linked-Etag, or an ETag that is one. */
+function announcedSha256(headers: Headers): string | null {
+  for (const name of ['x-linked-etag', 'etag']) {
+    const value = headers.get(name)?.replace(/^W\//, '').replace(/"/g, '').toLowerCase();
+    if (value && /^[0-9a-f]{64}$/.test(value)) return value;
+  }
+  return null;
+}
+
+/** Streamed: model files are gigabytes. */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function explain(entry: CatalogEntry, dir: string, error: Error): string {

@@ -20,6 +20,8 @@ let big: Buffer;
 const bigRequests: Array<{ start: number; sent: number }> = [];
 /** While true, ranged GETs of big.gguf past its first 5 MiB send 1 MiB and then hang. */
 let stalling = false;
+/** The sha256 the redirecting path states for tiny.gguf. */
+let linkedEtag = '';
 /** The downloader fetches and records its progress in chunks of this size. */
 const CHUNK = 5 * 1024 * 1024;
 
@@ -29,6 +31,11 @@ beforeAll(async () => {
   model = fs.readFileSync(file);
   big = Buffer.concat([model, Buffer.alloc(12 * 1024 * 1024 - model.length, 7)]);
   server = http.createServer((req, res) => {
+    if (req.url === '/resolve/tiny.gguf') {
+      // As Hugging Face does: a redirect to the file's storage, naming its sha256.
+      res.writeHead(302, { Location: '/tiny.gguf', 'X-Linked-Etag': `"${linkedEtag}"`, 'X-Linked-Size': String(model.length) });
+      return res.end();
+    }
     const served = req.url === '/big.gguf' ? big : model;
     const match = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
     const start = match ? Number(match[1]) : 0;
@@ -97,6 +104,24 @@ describe('models.download', () => {
     expect(core.settings.get().models.chat).toBeNull();
     ws.close();
     await core.stop();
+  });
+
+  it('checks the sha256 the host states when the catalog has none', async () => {
+    linkedEtag = createHash('sha256').update(model).digest('hex');
+    const good = await startTestCore({}, { modelCatalog: catalog({ url: `${base}/resolve/tiny.gguf`, sha256: null }) });
+    const ok = await downloadVia(good);
+    expect(ok.last.error).toBeUndefined();
+    expect(fs.readFileSync(ok.last.file).equals(model)).toBe(true);
+    ok.ws.close();
+    await good.stop();
+
+    linkedEtag = 'f'.repeat(64);
+    const bad = await startTestCore({}, { modelCatalog: catalog({ url: `${base}/resolve/tiny.gguf`, sha256: null }) });
+    const refused = await downloadVia(bad);
+    expect(refused.last.error).toMatch(/failed its check and was removed: checksum mismatch \(expected f{64}, got [0-9a-f]{64}\)/);
+    expect(fs.existsSync(refused.last.file)).toBe(false);
+    refused.ws.close();
+    await bad.stop();
   });
 
   it('says "no network" when the host cannot be reached, and the rest keeps working', async () => {
