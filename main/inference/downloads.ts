@@ -7,8 +7,8 @@ import { checkGgufFile } from './llama/gguf-file';
 
 // Recommended models, fetched into <data dir>/models with node-llama-cpp's downloader (ranged
 // requests; it keeps its temporary file between attempts), then checked: GGUF header, and sha256
-// where the catalog knows it or the host states it. Progress is published as model.progress events; offline it fails
-// at once with a clear "no network" message.
+// where the catalog knows it or the host states it. Progress is published as model.progress
+// events; offline it fails at once with a clear "no network" message.
 
 export interface CatalogEntry {
   id: 'chat' | 'embed';
@@ -107,6 +107,7 @@ export class ModelDownloads {
         deleteTempFileOnCancel: false, // a later start resumes where this one stopped
         onProgress: report,
       });
+      if (this.closed) throw new Error('Perch is shutting down');
       const cancel = () => downloader.cancel({ deleteTempFile: false });
       this.cancels.add(cancel);
       let saved: string;
