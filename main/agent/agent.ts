@@ -149,13 +149,17 @@ export class Agent {
         }),
       ),
     ];
-    // Counted once per candidate start: the same prompt is measured again for the reply's room.
-    const counts = new Map<number, number>();
-    const tokensFrom = async (from: number): Promise<number> => {
-      let n = counts.get(from);
-      if (n === undefined) counts.set(from, (n = await provider.promptTokens(build(from), tools)));
-      return n;
+    // Built and counted once per candidate start: the chosen prompt is used again for the reply.
+    const candidates = new Map<number, { turns: ChatTurn[]; tokens: number }>();
+    const candidate = async (from: number) => {
+      let found = candidates.get(from);
+      if (!found) {
+        const turns = build(from);
+        candidates.set(from, (found = { turns, tokens: await provider.promptTokens(turns, tools) }));
+      }
+      return found;
     };
+    const tokensFrom = async (from: number) => (await candidate(from)).tokens;
     // Usually everything fits: one count. Otherwise fewer messages never take more tokens, so
     // binary-search the oldest one that still fits. The newest message (the one being answered)
     // is always kept.
@@ -175,12 +179,12 @@ export class Agent {
     if (from > 0) {
       summary = await this.summarize(provider, window, summary, messages.slice(0, from));
       store.setSummary(conversationId, summary, messages[from - 1]!.id);
-      counts.clear(); // the summary itself takes room
+      candidates.clear(); // the summary itself takes room
       from = await fitFrom(from);
     }
-    const turns = build(from);
+    const { turns, tokens } = await candidate(from);
     // The newest message is kept even when it alone outgrows the limit: the reply gets what is left.
-    const left = window - Math.ceil(window / 10) - (await tokensFrom(from));
+    const left = window - Math.ceil(window / 10) - tokens;
     if (left < MIN_REPLY_TOKENS) {
       throw new MessageTooLong(`This message is too long for the model's context window of ${window} tokens. Send a shorter message, or /reset.`);
     }

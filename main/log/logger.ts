@@ -76,6 +76,8 @@ export function createLogger(options: LoggerOptions): Logger {
   let current = options.level;
   const make = (base: Fields): Logger => {
     const write = (level: LogLevel) => (message: string, fields?: Fields) => {
+      // Checked here: electron-log would build, redact and only then drop the message.
+      if (rank[level] > rank[current]) return;
       log[level](message, fields || Object.keys(base).length ? { ...base, ...fields } : undefined);
     };
     return {
