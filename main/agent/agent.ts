@@ -14,6 +14,20 @@ import type { Lanes } from './lanes';
 export const MAX_TOOL_STEPS = 6;
 const MIN_REPLY_TOKENS = 32;
 const HISTORY_FETCH = 200;
+/** At most this share of the window goes to recalled memory. */
+const RECALL_SHARE = 0.2;
+
+/** Something remembered that bears on a message, with where it came from (for citing). */
+export interface Recalled {
+  source: string;
+  text: string;
+}
+
+/**
+ * Finds what the agent should remember for an inbound message, best first. Filled in by the memory
+ * domain; until then nothing is recalled.
+ */
+export type Recall = (query: { conversationId: string; text: string }) => Promise<Recalled[]>;
 
 export interface AgentDeps {
   store: ConversationStore;
@@ -26,6 +40,7 @@ export interface AgentDeps {
   /** Per model call. */
   callTimeoutMs: number;
   maxReplyTokens: () => number;
+  recall?: Recall;
 }
 
 export interface Inbound {
@@ -137,9 +152,14 @@ export class Agent {
     const limit = window - reserve - Math.ceil(window / 10);
     const { summary: stored, messages } = store.history(conversationId, HISTORY_FETCH);
     let summary = stored;
+    const memory = await this.recall(conversationId, messages.at(-1)?.text ?? '', provider, Math.floor(window * RECALL_SHARE));
 
+    const system = () =>
+      [systemPrompt, memory && `What you remember that may help (cite the source when you use it):\n${memory}`, summary && `Summary of the earlier conversation:\n${summary}`]
+        .filter(Boolean)
+        .join('\n\n');
     const build = (from: number): ChatTurn[] => [
-      { role: 'system', text: summary ? `${systemPrompt}\n\nSummary of the earlier conversation:\n${summary}` : systemPrompt },
+      { role: 'system', text: system() },
       ...messages.slice(from).map(
         (m): ChatTurn => ({
           role: m.role === 'system' ? 'user' : m.role,
@@ -189,6 +209,29 @@ export class Agent {
       throw new MessageTooLong(`This message is too long for the model's context window of ${window} tokens. Send a shorter message, or /reset.`);
     }
     return { turns, maxTokens: Math.min(reserve, left) };
+  }
+
+  /** Recalled items, best first, as many as fit the budget, each with its source. */
+  private async recall(conversationId: string, text: string, provider: ChatProvider, budget: number): Promise<string> {
+    if (!this.deps.recall || !text) return '';
+    let items: Recalled[];
+    try {
+      items = await this.deps.recall({ conversationId, text });
+    } catch (error) {
+      // Memory helps but is not needed to answer.
+      this.deps.log.warn('recall failed; answering without memory', { error: (error as Error).message });
+      return '';
+    }
+    const lines: string[] = [];
+    let used = 0;
+    for (const item of items) {
+      const line = `- [${item.source}] ${item.text}`;
+      const cost = await provider.countTokens(line);
+      if (used + cost > budget) break;
+      lines.push(line);
+      used += cost;
+    }
+    return lines.join('\n');
   }
 
   private async summarize(provider: ChatProvider, window: number, previous: string, dropped: HistoryMessage[]): Promise<string> {
