@@ -5,6 +5,11 @@ import { Agent } from './agent/agent';
 import { agentMigrations, ConversationStore } from './agent/conversation-store';
 import { agentHandlers } from './agent/handlers';
 import { Lanes } from './agent/lanes';
+import { approvalMigrations, ApprovalStore } from './approvals/approval-store';
+import { ApprovalGate } from './approvals/gate';
+import { approvalHandlers } from './approvals/handlers';
+import { auditMigrations, AuditLog } from './audit/audit-log';
+import { auditHandlers } from './audit/handlers';
 import { authHandlers } from './auth/handlers';
 import { authMigrations, Credentials, LOGIN_CODE_TTL_MS, resolveGatewayToken, type TokenSource } from './auth/credentials';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
@@ -28,6 +33,7 @@ import { inferenceHandlers } from './inference/handlers';
 import { detectOllama, OLLAMA_DEFAULT_URL } from './inference/model-catalog';
 import { ModelManager } from './inference/model-manager';
 import { HealthRegistry } from './system/health';
+import { execTool } from './tools/exec';
 import { getTimeTool } from './tools/get-time';
 import { ToolRegistry } from './tools/registry';
 import { systemHandlers } from './system/handlers';
@@ -38,7 +44,7 @@ import { systemHandlers } from './system/handlers';
 export const VERSION: string = pkg.version;
 
 /** Every domain's migrations, in the order the domains depend on each other. */
-export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations];
+export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations];
 
 /** Conversations answered at the same time (each conversation is itself one at a time). */
 const CONCURRENT_CONVERSATIONS = 4;
@@ -176,6 +182,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
     const tools = new ToolRegistry();
     tools.add(getTimeTool);
+    const workspace = path.join(config.dataDir, 'workspace');
+    fs.mkdirSync(workspace, { recursive: true });
+    tools.add(execTool(workspace, () => ({ timeoutMs: settings.get().exec.timeoutSeconds * 1000, maxOutputBytes: settings.get().exec.maxOutputBytes })));
     const conversations = new ConversationStore(db);
     const agent = new Agent({
       store: conversations,
@@ -188,6 +197,25 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       maxReplyTokens: () => settings.get().agent.maxReplyTokens,
     });
     router.register(agentHandlers(agent, conversations, tools, () => settings.get().usage.prices));
+
+    const audit = new AuditLog(db);
+    const approvals = new ApprovalStore(db);
+    const gate = new ApprovalGate({
+      store: approvals,
+      audit,
+      bus,
+      log,
+      workspace,
+      settings: () => settings.get().approvals,
+      tool: (name) => tools.get(name),
+      execute: (tool, args, origin) => tools.execute(tool, args, origin),
+      report: (conversationId, text) => void agent.report(conversationId, text).catch((error: Error) => log.error('could not report to the conversation', { conversationId, error: error.message })),
+    });
+    tools.setGate(gate);
+    await gate.start();
+    cleanup.push(() => gate.close());
+    router.register(approvalHandlers(gate, approvals, audit));
+    router.register(auditHandlers(audit));
     const modelsDir = path.join(config.dataDir, 'models');
     const ollamaUrl = options.ollamaUrl ?? OLLAMA_DEFAULT_URL;
     const downloads = new ModelDownloads(

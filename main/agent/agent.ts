@@ -66,18 +66,34 @@ export class Agent {
     const { store } = this.deps;
     const conversation = inbound.conversationId ? store.get(inbound.conversationId) : store.open(inbound.channel, inbound.peer);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${inbound.conversationId}`);
-    return this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, inbound.text));
+    return this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text));
   }
 
-  private async answer(conversationId: string, text: string): Promise<Reply> {
+  /**
+   * Something the conversation should hear about outside a turn (a command decided after a
+   * restart): noted in the conversation, and the model tells the person.
+   */
+  report(conversationId: string, note: string): Promise<Reply> {
+    const conversation = this.deps.store.get(conversationId);
+    if (!conversation) throw new ConversationNotFound(`No conversation with id ${conversationId}`);
+    return this.deps.lanes.run(conversationId, async () => {
+      this.deps.store.append(conversationId, { role: 'system', text: note });
+      return this.reply(conversationId, conversation.channel);
+    });
+  }
+
+  private async answer(conversationId: string, channel: string, text: string): Promise<Reply> {
     const { store } = this.deps;
     store.append(conversationId, { role: 'user', text }); // stored first: nothing is lost if the model fails
 
     const command = await runCommand(text, { conversationId, store, provider: this.deps.provider });
     if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
+    return this.reply(conversationId, channel);
+  }
 
+  private async reply(conversationId: string, channel: string): Promise<Reply> {
     try {
-      return await this.generate(conversationId);
+      return await this.generate(conversationId, channel);
     } catch (error) {
       if (!(error instanceof AllModelsFailed)) throw error;
       // Every configured model failed: the person still gets an answer, and status says why.
@@ -88,7 +104,7 @@ export class Agent {
     }
   }
 
-  private async generate(conversationId: string): Promise<Reply> {
+  private async generate(conversationId: string, channel: string): Promise<Reply> {
     const { store } = this.deps;
     const provider = await this.deps.provider();
     const prompt = store.systemPrompt();
@@ -117,7 +133,7 @@ export class Agent {
       tokensIn = tokensOut = 0;
       turns.push({ role: 'assistant', text: response.text, toolCalls: response.toolCalls });
       for (const call of response.toolCalls) {
-        const outcome = await this.deps.tools.invoke(call.name, call.args, { conversationId });
+        const outcome = await this.deps.tools.invoke(call.name, call.args, { conversationId, channel });
         const result = outcome.ok ? outcome.output : `Error: ${outcome.error}`;
         store.append(conversationId, { role: 'tool', text: result, toolCallId: call.id });
         turns.push({ role: 'tool', text: result, toolCallId: call.id, toolName: call.name });

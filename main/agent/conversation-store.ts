@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { conversationSchema, messageSchema, systemPromptSchema, toolCallSchema } from '../contract/methods';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
+import { decodeCursor, encodeCursor } from '../store/cursor';
 import type { Migration } from '../store/migrations';
 
 // Conversations keyed by (channel, peer) and their messages, with what produced each reply
@@ -274,7 +275,7 @@ export class ConversationStore {
   }
 
   list(cursor: string | undefined, limit: number): { items: Conversation[]; nextCursor: string | null } {
-    const after = cursor ? decodeCursor(cursor) : null;
+    const after = cursor ? decodeCursor(cursor, 2) : null;
     const rows = (
       after
         ? this.sql(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE (c.updated_at, c.id) < (?, ?) ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`)
@@ -287,31 +288,11 @@ export class ConversationStore {
   }
 
   messages(conversationId: string, cursor: string | undefined, limit: number): { items: StoredMessage[]; nextCursor: string | null } {
-    const before = cursor ? Number(decodeCursor(cursor)[0]) : Number.MAX_SAFE_INTEGER;
+    const before = cursor ? Number(decodeCursor(cursor, 1)[0]) : Number.MAX_SAFE_INTEGER;
     const rows = this.sql('SELECT * FROM messages WHERE conversation_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
       .all(conversationId, before, limit + 1) as MessageRow[];
     const page = rows.slice(0, limit);
     const oldest = page.at(-1);
     return { items: page.reverse().map(toMessage), nextCursor: rows.length > limit && oldest ? encodeCursor([String(oldest.id)]) : null };
-  }
-}
-
-function encodeCursor(parts: string[]): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string[] {
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string')) return parts;
-  } catch {
-    // fall through
-  }
-  throw new CursorError();
-}
-
-export class CursorError extends Error {
-  constructor() {
-    super('Invalid cursor: pass back the nextCursor of the previous page unchanged');
   }
 }

@@ -1,9 +1,9 @@
-import { appError, RpcError, StandardErrors } from '../contract/errors';
+import { appError } from '../contract/errors';
 import type { Settings } from '../contract/settings';
 import type { Handlers } from '../gateway/router';
 import { ModelError } from '../inference/provider';
 import { ConversationNotFound, MessageTooLong, type Agent } from './agent';
-import { CursorError, type ConversationStore } from './conversation-store';
+import type { ConversationStore } from './conversation-store';
 import type { ToolRegistry } from '../tools/registry';
 
 /** The dashboard chat is the owner's own conversation on the "dashboard" channel. */
@@ -11,14 +11,6 @@ export const DASHBOARD = { channel: 'dashboard', peer: 'owner' } as const;
 
 export function agentHandlers(agent: Agent, store: ConversationStore, tools: ToolRegistry, prices: () => Settings['usage']['prices']): Handlers {
   const notFound = (id: string) => appError('not_found', `No conversation with id ${id}`, { conversationId: id });
-  const pageOf = <T>(read: () => T): T => {
-    try {
-      return read();
-    } catch (error) {
-      if (error instanceof CursorError) throw new RpcError(StandardErrors.INVALID_PARAMS, error.message, { code: 'invalid_params' });
-      throw error;
-    }
-  };
   return {
     'chat.send': async ({ text, conversationId }) => {
       try {
@@ -30,10 +22,10 @@ export function agentHandlers(agent: Agent, store: ConversationStore, tools: Too
         throw error;
       }
     },
-    'conversations.list': ({ cursor, limit }) => pageOf(() => store.list(cursor, limit)),
+    'conversations.list': ({ cursor, limit }) => store.list(cursor, limit),
     'prompt.get': () => store.systemPrompt(),
     'prompt.update': ({ text }) => store.setSystemPrompt(text),
-    'tools.invoke': ({ name, args }) => tools.invoke(name, args, { conversationId: null }),
+    'tools.invoke': ({ name, args }) => tools.invoke(name, args, { conversationId: null, channel: null }),
     'usage.summary': ({ days }) => {
       const since = new Date(Date.now() - days * 86_400_000).toISOString();
       const { byDay, byConversation } = store.usageSince(since);
@@ -55,7 +47,7 @@ export function agentHandlers(agent: Agent, store: ConversationStore, tools: Too
     },
     'conversations.messages': ({ conversationId, cursor, limit }) => {
       if (!store.get(conversationId)) throw notFound(conversationId);
-      return pageOf(() => store.messages(conversationId, cursor, limit));
+      return store.messages(conversationId, cursor, limit);
     },
   };
 }

@@ -20,6 +20,8 @@ export const AppErrors = {
   no_model: -32010,
   model_unavailable: -32011,
   message_too_long: -32012,
+  already_resolved: -32013,
+  invalid_rule: -32014,
 } as const;
 
 export type AppErrorCode = keyof typeof AppErrors;

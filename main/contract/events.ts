@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalSchema } from './approvals';
 import { settingsSchema } from './settings';
 
 // Every server event and its payload. Delivered as JSON-RPC notifications
@@ -16,6 +17,10 @@ export const events = {
   }),
   /** A piece of the reply being generated (dashboard chat and any live conversation view). */
   'agent.delta': z.object({ conversationId: z.string(), text: z.string() }),
+  /** A command waits for the owner's decision. */
+  'approval.requested': approvalSchema,
+  /** An approval was decided, expired, or its command finished running. */
+  'approval.resolved': approvalSchema,
   'settings.changed': z.object({
     settings: settingsSchema,
     changed: z.array(z.string()),

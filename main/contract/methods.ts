@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { settingsPatchSchema, settingsSchema } from './settings';
+import { approvalRuleSchema, approvalSchema, ruleFields } from './approvals';
 import { eventNameSchema } from './events';
 
 // Every RPC method: params and result schemas. `public` methods may be called before the
@@ -66,6 +67,20 @@ export const systemPromptSchema = z.object({
   /** When this version was saved; null for the built-in default. */
   updatedAt: z.iso.datetime().nullable(),
 });
+
+export const auditRecordSchema = z.object({
+  seq: z.number().int(),
+  at: z.iso.datetime(),
+  actor: z.string(),
+  surface: z.string(),
+  action: z.string(),
+  subject: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+
+const approvalIdSchema = z.string().regex(/^[a-z0-9]{6}$/, 'expected an approval id of 6 letters and digits');
+const ruleIdSchema = z.number().int().positive();
 
 export const methods = {
   'auth.token': method({
@@ -139,7 +154,54 @@ export const methods = {
   'tools.invoke': method({
     summary: 'Run a tool by name exactly as the agent would (same validation, and later the same approval gate).',
     params: z.strictObject({ name: z.string().min(1).max(64), args: z.record(z.string(), z.unknown()).default({}) }),
-    result: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), output: z.string() }), z.object({ ok: z.literal(false), error: z.string() })]),
+    result: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), output: z.string(), exitCode: z.number().int().nullable().optional() }),
+      z.object({ ok: z.literal(false), error: z.string() }),
+    ]),
+  }),
+  'approvals.list': method({
+    summary: 'Approvals, newest first: pending ones, decided ones (history), or all.',
+    params: z.strictObject({
+      status: z.enum(['pending', 'history', 'all']).default('all'),
+      cursor: cursorSchema.optional(),
+      limit: z.number().int().min(1).max(200).default(50),
+    }),
+    result: z.object({ items: z.array(approvalSchema), nextCursor: z.string().nullable() }),
+  }),
+  'approvals.resolve': method({
+    summary: 'Approve or deny a pending approval; approving runs it (once) and returns the outcome. remember adds an "always allow" rule.',
+    params: z.strictObject({ id: approvalIdSchema, decision: z.enum(['approve', 'deny']), remember: z.boolean().default(false) }),
+    result: z.object({ approval: approvalSchema, rule: approvalRuleSchema.nullable() }),
+  }),
+  'approvals.rules.list': method({
+    summary: '"Always allow" rules.',
+    params: noParams,
+    result: z.object({ items: z.array(approvalRuleSchema) }),
+  }),
+  'approvals.rules.add': method({
+    summary: 'Add an "always allow" rule: an exact command line, or a pattern for simple commands.',
+    params: z.strictObject({ ...ruleFields, cwd: ruleFields.cwd.default(null) }),
+    result: approvalRuleSchema,
+  }),
+  'approvals.rules.update': method({
+    summary: 'Change a rule.',
+    params: z.strictObject({ id: ruleIdSchema, ...ruleFields, cwd: ruleFields.cwd.default(null) }),
+    result: approvalRuleSchema,
+  }),
+  'approvals.rules.remove': method({
+    summary: 'Revoke a rule: the command needs approval again.',
+    params: z.strictObject({ id: ruleIdSchema }),
+    result: z.object({ removed: z.literal(true) }),
+  }),
+  'audit.list': method({
+    summary: 'The audit log, newest first.',
+    params: z.strictObject({ cursor: cursorSchema.optional(), limit: z.number().int().min(1).max(500).default(100) }),
+    result: z.object({ items: z.array(auditRecordSchema), nextCursor: z.string().nullable() }),
+  }),
+  'audit.verify': method({
+    summary: 'Walk the audit hash chain and report the first broken row, if any.',
+    params: noParams,
+    result: z.object({ ok: z.boolean(), checked: z.number().int(), brokenAt: z.number().int().optional(), reason: z.string().optional() }),
   }),
   'models.list': method({
     summary: 'Local GGUF files in the models folder, a detected local Ollama and its models, and what is configured.',

@@ -61,6 +61,21 @@ export const settingsSchema = z.object({
       maxReplyTokens: z.number().int().min(16).max(8192).default(1024),
     })
     .prefault({}),
+  approvals: z
+    .object({
+      /** ask: prompt for anything no rule covers; allowlist: run only what a rule covers; deny: run nothing. */
+      policy: z.enum(['ask', 'allowlist', 'deny']).default('ask'),
+      /** An undecided approval expires (and counts as denied) after this long: 10 minutes by default. */
+      expirySeconds: z.number().int().min(1).max(86_400).default(600),
+    })
+    .prefault({}),
+  exec: z
+    .object({
+      timeoutSeconds: z.number().int().min(1).max(3600).default(60),
+      /** Output kept per stream for the model; more is counted and dropped. */
+      maxOutputBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
+    })
+    .prefault({}),
   usage: z
     .object({
       /** Prices in US dollars per million tokens, keyed by "provider:model" (e.g. "openai:gpt-4o-mini"). */

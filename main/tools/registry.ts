@@ -2,13 +2,22 @@ import { z } from 'zod';
 import type { ToolDefinition } from '../inference/provider';
 
 // Tools the agent (and tools.invoke) can run. Each has a zod schema for its arguments, a
-// description for the model and a danger flag (dangerous tools go through the approval gate).
-// Errors come back as text so the model can read them; nothing here throws at the caller.
+// description for the model and a danger flag: a dangerous tool runs only through the approval
+// gate. Errors come back as text so the model can read them; nothing here throws at the caller.
 
 export interface ToolContext {
   conversationId: string | null;
   signal: AbortSignal;
 }
+
+/** Where a call comes from: the conversation (and its channel) or a direct RPC. */
+export interface CallOrigin {
+  conversationId: string | null;
+  channel?: string | null;
+}
+
+/** A tool's result: text for the model, with an exit code when the tool has one. */
+export type ToolResult = string | { output: string; exitCode: number | null };
 
 export interface Tool<S extends z.ZodType = z.ZodType> {
   name: string;
@@ -16,16 +25,22 @@ export interface Tool<S extends z.ZodType = z.ZodType> {
   schema: S;
   danger: boolean;
   timeoutMs: number;
-  run(args: z.output<S>, ctx: ToolContext): Promise<string>;
+  run(args: z.output<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 
-export type ToolOutcome = { ok: true; output: string } | { ok: false; error: string };
+export type ToolOutcome = { ok: true; output: string; exitCode?: number | null } | { ok: false; error: string };
+
+/** Decides whether a dangerous call may run, runs it at most once when it may, and says what happened. */
+export interface DangerGate {
+  run(call: { tool: Tool; args: unknown; origin: CallOrigin }): Promise<ToolOutcome>;
+}
 
 export const defineTool = <S extends z.ZodType>(tool: Tool<S>): Tool => tool as unknown as Tool;
 
 export class ToolRegistry {
   private readonly tools = new Map<string, Tool>();
   private defs: ToolDefinition[] | null = null;
+  private gate: DangerGate | null = null;
 
   add(tool: Tool): void {
     if (this.tools.has(tool.name)) throw new Error(`two tools named ${tool.name}`);
@@ -35,6 +50,11 @@ export class ToolRegistry {
 
   get(name: string): Tool | undefined {
     return this.tools.get(name);
+  }
+
+  /** Dangerous tools refuse to run until a gate is set. */
+  setGate(gate: DangerGate): void {
+    this.gate = gate;
   }
 
   /** What the model is told about the tools (built once: it goes out with every message). */
@@ -47,30 +67,41 @@ export class ToolRegistry {
     return this.defs;
   }
 
-  /** Validates and runs a call exactly as the agent does, with the tool's timeout. */
-  async invoke(name: string, rawArgs: unknown, ctx: Omit<ToolContext, 'signal'>): Promise<ToolOutcome> {
+  /** Validates a call exactly as the agent does; a dangerous one goes through the gate. */
+  async invoke(name: string, rawArgs: unknown, origin: CallOrigin): Promise<ToolOutcome> {
     const tool = this.tools.get(name);
     if (!tool) return { ok: false, error: `Unknown tool "${name}". Available: ${[...this.tools.keys()].join(', ')}` };
+    const parsed = this.parse(tool, rawArgs);
+    if (!parsed.ok) return parsed;
+    if (!tool.danger) return this.execute(tool, parsed.args, origin);
+    if (!this.gate) return { ok: false, error: `${name} needs the approval gate, which is not running. Nothing was run.` };
+    return this.gate.run({ tool, args: parsed.args, origin });
+  }
+
+  parse(tool: Tool, rawArgs: unknown): { ok: true; args: unknown } | { ok: false; error: string } {
     const parsed = tool.schema.safeParse(rawArgs ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { ok: false, error: `Invalid arguments for ${name}: ${issue.path.join('.') || '(arguments)'}: ${issue.message}` };
-    }
+    if (parsed.success) return { ok: true, args: parsed.data };
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, error: `Invalid arguments for ${tool.name}: ${issue.path.join('.') || '(arguments)'}: ${issue.message}` };
+  }
+
+  /** Runs validated arguments with the tool's timeout. No gate: callers decide (the gate itself). */
+  async execute(tool: Tool, args: unknown, origin: CallOrigin): Promise<ToolOutcome> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const output = await Promise.race([
-        tool.run(parsed.data, { ...ctx, signal: controller.signal }),
+      const result = await Promise.race([
+        tool.run(args, { conversationId: origin.conversationId, signal: controller.signal }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             controller.abort();
-            reject(new Error(`${name} timed out after ${tool.timeoutMs} ms`));
+            reject(new Error(`${tool.name} timed out after ${tool.timeoutMs} ms`));
           }, tool.timeoutMs);
         }),
       ]);
-      return { ok: true, output };
+      return typeof result === 'string' ? { ok: true, output: result } : { ok: true, ...result };
     } catch (error) {
-      return { ok: false, error: `${name} failed: ${(error as Error).message}` };
+      return { ok: false, error: `${tool.name} failed: ${(error as Error).message}` };
     } finally {
       clearTimeout(timer);
     }
