@@ -247,6 +247,7 @@ async function agentLlamaSuite() {
     export { writeTinyGguf } from ${here('test/helpers/tiny-gguf.ts')};
     export { DEFAULT_SYSTEM_PROMPT } from ${here('main/agent/conversation-store.ts')};
     export { getTimeTool } from ${here('main/tools/get-time.ts')};
+    export { execTool } from ${here('main/tools/exec.ts')};
     export { ToolRegistry } from ${here('main/tools/registry.ts')};
     export { pickThreads } from ${here('main/inference/llama/llama-provider.ts')};
   `);
@@ -255,6 +256,7 @@ async function agentLlamaSuite() {
   helpers.writeTinyGguf(model, { contextLength: 2048 });
   const tools = new helpers.ToolRegistry();
   tools.add(helpers.getTimeTool);
+  tools.add(helpers.execTool(dir, () => ({ timeoutMs: 60_000, maxOutputBytes: 65_536 }))); // the agent's tools, so the prompts match
   const functions = Object.fromEntries(tools.definitions().map(({ name, description, parameters: { $schema: _s, ...params } }) => [name, { description, params }]));
 
   // 1. Raw node-llama-cpp: the same model, context size, threads, system prompt, tools and prompt

@@ -174,17 +174,7 @@ export class Agent {
       [systemPrompt, memory && `What you remember that may help (cite the source when you use it):\n${memory}`, summary && `Summary of the earlier conversation:\n${summary}`]
         .filter(Boolean)
         .join('\n\n');
-    const build = (from: number): ChatTurn[] => [
-      { role: 'system', text: system() },
-      ...messages.slice(from).map(
-        (m): ChatTurn => ({
-          role: m.role === 'system' ? 'user' : m.role,
-          text: m.text,
-          ...(m.toolCalls ? { toolCalls: m.toolCalls } : {}),
-          ...(m.toolCallId ? { toolCallId: m.toolCallId } : {}),
-        }),
-      ),
-    ];
+    const build = (from: number): ChatTurn[] => [{ role: 'system', text: system() }, ...toTurns(messages.slice(from))];
     // Built and counted once per candidate start: the chosen prompt is used again for the reply.
     const candidates = new Map<number, { turns: ChatTurn[]; tokens: number }>();
     const candidate = async (from: number) => {
@@ -282,4 +272,31 @@ export class Agent {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * History as a model accepts it: every tool call answered (a call cut off by a restart gets a
+ * note saying so) and no tool result without its call in view.
+ */
+export function toTurns(history: HistoryMessage[]): ChatTurn[] {
+  const turns: ChatTurn[] = [];
+  let open = new Map<string, string>(); // call id → tool name, awaiting a result
+  const closeOpen = () => {
+    for (const [id, name] of open) turns.push({ role: 'tool', text: 'No result: Perch stopped before this call finished.', toolCallId: id, toolName: name });
+    open = new Map();
+  };
+  for (const m of history) {
+    if (m.role === 'tool') {
+      const name = m.toolCallId === undefined ? undefined : open.get(m.toolCallId);
+      if (name === undefined) continue;
+      open.delete(m.toolCallId!);
+      turns.push({ role: 'tool', text: m.text, toolCallId: m.toolCallId!, toolName: name });
+      continue;
+    }
+    closeOpen();
+    turns.push({ role: m.role === 'system' ? 'user' : m.role, text: m.text, ...(m.toolCalls ? { toolCalls: m.toolCalls } : {}) });
+    for (const call of m.toolCalls ?? []) open.set(call.id, call.name);
+  }
+  closeOpen();
+  return turns;
 }

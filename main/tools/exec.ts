@@ -113,7 +113,7 @@ export function runCommandLine(command: string, cwd: string, limits: ExecLimits,
     };
     child.stdout!.on('data', collect(stdout));
     child.stderr!.on('data', collect(stderr));
-    const deadline = setTimeout(() => stop(`timed out after ${Math.round(limits.timeoutMs / 1000)} s`), limits.timeoutMs);
+    const deadline = setTimeout(() => stop(`timed out after ${+(limits.timeoutMs / 1000).toFixed(1)} s`), limits.timeoutMs);
     const onAbort = () => stop('cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('error', (error) => {

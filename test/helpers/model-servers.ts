@@ -3,7 +3,7 @@ import http from 'node:http';
 // Local servers speaking the real Ollama (/api/show, /api/chat NDJSON) and OpenAI (/v1/chat/
 // completions SSE) wire formats, for the provider tests. Behind both is the same scripted model:
 // it echoes the user, asks for get_time when asked the time (with invalid arguments when asked
-// for "bad args"), and reports a tool's result once it has one.
+// for "bad args"), for exec when told "run: COMMAND", and reports a tool's result once it has one.
 
 export interface ModelServer {
   url: string;
@@ -29,6 +29,8 @@ function script(messages: Msg[], hasTools: boolean): Step {
   const text = last?.content ?? '';
   if (hasTools && /what time/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'UTC' } };
   if (hasTools && /bad args/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'Mars/Olympus_Mons' } };
+  const run = /^run: (.+)$/.exec(text);
+  if (hasTools && run) return { kind: 'tool', name: 'exec', args: { command: run[1] } };
   return { kind: 'text', chunks: ['You ', 'said: ', text] };
 }
 

@@ -59,7 +59,7 @@ describe('chat with a local llama model', () => {
   });
 
   it('summarizes older turns when the history outgrows the window, and keeps every message', { timeout: 120_000 }, async () => {
-    const long = 'Please remember this detail about the garden, the roses and the old apple tree near the fence. '.repeat(6);
+    const long = 'Please remember this detail about the garden, the roses and the old apple tree near the fence. '.repeat(3);
     let conversationId: string | undefined;
     for (let i = 0; i < 5; i++) {
       const reply = await ws.request('chat.send', { text: `${i}: ${long}`, ...(conversationId ? { conversationId } : {}) }, GEN);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
+import { startOpenAIServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
 import { freePort, spawnServe, waitForStart } from '../helpers/serve-process';
 
@@ -195,5 +196,59 @@ describe('approvals across a crash', () => {
     expect((await ws.request('audit.verify')).result).toEqual({ ok: false, checked: 1, brokenAt: 2, reason: 'its contents were changed' });
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
+  });
+});
+
+describe('the agent asking to run a command', () => {
+  it('waits for the owner, then reads the output (or the denial) and answers from it', async () => {
+    const server = await startOpenAIServer();
+    const core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${server.url}/v1` });
+    const ws = await RpcSocket.open(core.gateway.url, auth);
+    try {
+      await ws.request('events.subscribe', { events: ['approval.requested'] });
+      const reply = ws.request('chat.send', { text: 'run: echo from-the-agent' }, 30_000);
+      const { params: approval } = await ws.waitFor((f) => f.method === 'approval.requested');
+      expect(approval).toMatchObject({ command: 'echo from-the-agent', channel: 'dashboard', conversationId: expect.any(String) });
+      await ws.request('approvals.resolve', { id: approval.id, decision: 'approve' });
+      expect((await reply).result.text).toBe('The tool said: from-the-agent');
+
+      const denied = ws.request('chat.send', { text: 'run: touch nope.txt' }, 30_000);
+      const second = await ws.waitFor((f) => f.method === 'approval.requested' && f.params.id !== approval.id);
+      await ws.request('approvals.resolve', { id: second.params.id, decision: 'deny' });
+      expect((await denied).result.text).toBe('The tool said: Error: The owner denied this command. It did not run: do not claim any result from it.');
+    } finally {
+      ws.close();
+      await core.stop();
+      await server.close();
+    }
+  });
+
+  it('reports to the conversation when the decision comes after a restart', { timeout: 60_000 }, async () => {
+    const server = await startOpenAIServer();
+    const env = { PERCH_DATA_DIR: tempDataDir(), PERCH_GATEWAY_PORT: String(await freePort()), PERCH_GATEWAY_TOKEN: TEST_TOKEN, PERCH_MODEL: `openai:gpt-test@${server.url}/v1` };
+    let app = spawnServe(env);
+    let ws = await RpcSocket.open((await waitForStart(app)).gateway, auth);
+    await ws.request('events.subscribe', { events: ['approval.requested'] });
+    void ws.request('chat.send', { text: 'run: echo later' }, 30_000).catch(() => undefined);
+    const { params: approval } = await ws.waitFor((f) => f.method === 'approval.requested');
+    app.child.kill('SIGKILL');
+    await app.exited;
+
+    app = spawnServe(env);
+    ws = await RpcSocket.open((await waitForStart(app)).gateway, auth);
+    await ws.request('approvals.resolve', { id: approval.id, decision: 'approve' });
+    let messages: any[] = [];
+    for (let i = 0; i < 100 && messages.at(-1)?.role !== 'assistant'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      messages = (await ws.request('conversations.messages', { conversationId: approval.conversationId })).result.items;
+    }
+    const note = `[Approval ${approval.id}] The command \`echo later\` you asked to run earlier: It ran:\nlater`;
+    expect(messages.slice(-2).map((m) => [m.role, m.text])).toEqual([
+      ['system', note],
+      ['assistant', `You said: ${note}`],
+    ]);
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    await server.close();
   });
 });
