@@ -152,7 +152,7 @@ export const methods = {
     result: systemPromptSchema,
   }),
   'tools.invoke': method({
-    summary: 'Run a tool by name exactly as the agent would (same validation, and later the same approval gate).',
+    summary: 'Run a tool by name exactly as the agent would: same validation, and dangerous tools (exec) wait for approval.',
     params: z.strictObject({ name: z.string().min(1).max(64), args: z.record(z.string(), z.unknown()).default({}) }),
     result: z.discriminatedUnion('ok', [
       z.object({ ok: z.literal(true), output: z.string(), exitCode: z.number().int().nullable().optional() }),
