@@ -67,7 +67,12 @@ export class ApprovalGate implements DangerGate {
     }
     this.expire();
     // Approved just before a crash, never started: the decision stands, so run it now (once).
-    for (const id of store.approvedNotRun()) void this.runApproved(id).then((outcome) => this.deliver(id, outcome));
+    for (const id of store.approvedNotRun()) {
+      void this.runApproved(id).then(
+        (outcome) => this.deliver(id, outcome),
+        (error: Error) => this.deps.log.error('an approved command could not run after the restart', { approvalId: id, error: error.message }),
+      );
+    }
   }
 
   close(): void {
