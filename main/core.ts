@@ -33,6 +33,10 @@ import { inferenceHandlers } from './inference/handlers';
 import { detectOllama, OLLAMA_DEFAULT_URL } from './inference/model-catalog';
 import { ModelManager } from './inference/model-manager';
 import { HealthRegistry } from './system/health';
+import { memoryHandlers } from './memory/handlers';
+import { EmptyQuery, Memory } from './memory/memory';
+import { memoryMigrations, MemoryStore } from './memory/memory-store';
+import { memoryTools } from './memory/tools';
 import { execTool } from './tools/exec';
 import { getTimeTool } from './tools/get-time';
 import { ToolRegistry } from './tools/registry';
@@ -44,7 +48,7 @@ import { systemHandlers } from './system/handlers';
 export const VERSION: string = pkg.version;
 
 /** Every domain's migrations, in the order the domains depend on each other. */
-export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations];
+export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations];
 
 /** Conversations answered at the same time (each conversation is itself one at a time). */
 const CONCURRENT_CONVERSATIONS = 4;
@@ -82,6 +86,7 @@ export interface Core {
   readonly health: HealthRegistry;
   readonly models: ModelManager;
   readonly agent: Agent;
+  readonly memory: Memory;
   readonly downloads: ModelDownloads;
   status(): Result<'system.status'>;
   /** A one-time dashboard link (the code is in the fragment, so it never reaches a server log). */
@@ -186,6 +191,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     fs.mkdirSync(workspace, { recursive: true });
     tools.add(execTool(workspace, () => ({ timeoutMs: settings.get().exec.timeoutSeconds * 1000, maxOutputBytes: settings.get().exec.maxOutputBytes })));
     const conversations = new ConversationStore(db);
+    const memory = new Memory({
+      store: new MemoryStore(db),
+      notesDir: path.join(config.dataDir, 'notes'),
+      log,
+      bus,
+      embedSpec: () => settings.get().models.embed,
+      embedder: () => models.embedder(),
+      settings: () => settings.get().memory,
+      transcript: (conversationId, afterId) => conversations.transcriptAfter(conversationId, afterId),
+    });
+    for (const tool of memoryTools(memory)) tools.add(tool);
     const agent = new Agent({
       store: conversations,
       lanes: new Lanes(CONCURRENT_CONVERSATIONS),
@@ -195,6 +211,19 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       provider: () => models.chatProvider(),
       callTimeoutMs: MODEL_CALL_TIMEOUT_MS,
       maxReplyTokens: () => settings.get().agent.maxReplyTokens,
+      recall: async ({ conversationId, text }) => {
+        const limit = settings.get().memory.recallLimit;
+        if (limit === 0) return [];
+        try {
+          const { items } = await memory.search(text, { limit, exclude: `conversation:${conversationId}` });
+          return items.map((i) => ({ source: `${i.file}:${i.startLine}-${i.endLine}`, text: i.text }));
+        } catch (error) {
+          if (error instanceof EmptyQuery) return [];
+          throw error;
+        }
+      },
+      memory,
+      onStored: (conversationId) => memory.noteTranscript(conversationId),
     });
     router.register(agentHandlers(agent, conversations, tools, () => settings.get().usage.prices));
 
@@ -216,6 +245,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     cleanup.push(() => gate.close());
     router.register(approvalHandlers(gate, approvals, audit));
     router.register(auditHandlers(audit));
+    memory.start();
+    cleanup.push(() => memory.close());
+    router.register(memoryHandlers(memory));
+    health.register('memory', () => {
+      const { degraded, detail } = memory.status();
+      return { status: degraded ? 'degraded' : 'ok', detail };
+    });
+    bus.subscribe((event, payload) => {
+      if (event === 'settings.changed' && (payload as EventPayload<'settings.changed'>).changed.some((p) => p.startsWith('models.embed'))) memory.embedPending();
+    });
     const modelsDir = path.join(config.dataDir, 'models');
     const ollamaUrl = options.ollamaUrl ?? OLLAMA_DEFAULT_URL;
     const downloads = new ModelDownloads(
@@ -282,6 +321,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       health,
       models,
       agent,
+      memory,
       downloads,
       status,
       issueLoginLink() {

@@ -3,7 +3,7 @@ import { AllModelsFailed } from '../inference/failover';
 import type { ChatProvider, ChatTurn, ToolDefinition } from '../inference/provider';
 import type { Logger } from '../log/logger';
 import type { ToolRegistry } from '../tools/registry';
-import { runCommand } from './commands';
+import { runCommand, type MemoryCommands } from './commands';
 import type { ConversationStore, HistoryMessage } from './conversation-store';
 import { DeltaBatcher } from './delta-batcher';
 import type { Lanes } from './lanes';
@@ -41,6 +41,10 @@ export interface AgentDeps {
   callTimeoutMs: number;
   maxReplyTokens: () => number;
   recall?: Recall;
+  /** /remember and /forget. */
+  memory?: MemoryCommands;
+  /** Called when a conversation's messages were stored (for indexing its transcript). */
+  onStored?: (conversationId: string) => void;
 }
 
 export interface Inbound {
@@ -86,7 +90,7 @@ export class Agent {
     const { store } = this.deps;
     store.append(conversationId, { role: 'user', text }); // stored first: nothing is lost if the model fails
 
-    const command = await runCommand(text, { conversationId, store, provider: this.deps.provider });
+    const command = await runCommand(text, { conversationId, store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}) });
     if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
     return this.reply(conversationId, channel);
   }
@@ -147,6 +151,7 @@ export class Agent {
 
   private finish(conversationId: string, message: Parameters<ConversationStore['append']>[1]): Reply {
     const stored = this.deps.store.append(conversationId, message);
+    this.deps.onStored?.(conversationId);
     return { conversationId, messageId: stored.id, text: stored.text };
   }
 
@@ -231,7 +236,7 @@ export class Agent {
     const lines: string[] = [];
     let used = 0;
     for (const item of items) {
-      const line = `- [${item.source}] ${item.text}`;
+      const line = `- [${item.source}] ${item.text.replace(/\s*\n\s*/g, ' ')}`;
       const cost = await provider.countTokens(line);
       if (used + cost > budget) break;
       lines.push(line);

@@ -3,10 +3,17 @@ import type { ConversationStore } from './conversation-store';
 
 // Chat commands, answered without the model. Unknown "/words" go to the model as ordinary text.
 
+/** What the chat commands need from memory. */
+export interface MemoryCommands {
+  write(text: string): Promise<{ file: string; line: number }>;
+  forget(text: string): Promise<{ files: string[]; lines: number }>;
+}
+
 interface CommandContext {
   conversationId: string;
   store: ConversationStore;
   provider: () => Promise<ChatProvider>;
+  memory?: MemoryCommands;
 }
 
 const HELP = [
@@ -15,11 +22,28 @@ const HELP = [
   '/reset — start a fresh context (the history stays stored)',
   '/model — which model answers',
   '/usage — tokens used in this conversation and today',
+  '/remember TEXT — save a note',
+  '/forget TEXT — delete the notes that mention TEXT (or a note file by name)',
 ].join('\n');
 
 export async function runCommand(text: string, ctx: CommandContext): Promise<string | null> {
-  const command = /^\/([a-z]+)\b/i.exec(text.trim())?.[1]?.toLowerCase();
+  const match = /^\/([a-z]+)\b\s*([\s\S]*)$/i.exec(text.trim());
+  const command = match?.[1]?.toLowerCase();
+  const rest = match?.[2]?.trim() ?? '';
   switch (command) {
+    case 'remember': {
+      if (!ctx.memory) return 'Memory is not available.';
+      if (!rest) return 'Usage: /remember TEXT — for example: /remember the spare key is under the blue pot';
+      const { file, line } = await ctx.memory.write(rest);
+      return `Remembered (notes/${file}, line ${line}).`;
+    }
+    case 'forget': {
+      if (!ctx.memory) return 'Memory is not available.';
+      if (!rest) return 'Usage: /forget TEXT — deletes every note line that mentions TEXT, or a note file by its name.';
+      const { files, lines } = await ctx.memory.forget(rest);
+      if (files.length === 0) return `Nothing in your notes mentions "${rest}".`;
+      return lines === 0 ? `Deleted ${files.join(', ')}.` : `Forgot ${lines} line${lines === 1 ? '' : 's'} in ${files.join(', ')}.`;
+    }
     case 'help':
       return HELP;
     case 'reset':

@@ -231,6 +231,15 @@ export class ConversationStore {
     };
   }
 
+  /** Messages after an id, oldest first (for indexing transcripts). */
+  transcriptAfter(conversationId: string, afterId: number, limit = 500): { id: number; role: string; text: string }[] {
+    return this.sql('SELECT id, role, text FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?').all(conversationId, afterId, limit) as {
+      id: number;
+      role: string;
+      text: string;
+    }[];
+  }
+
   /** Keeps a running summary of everything up to and including `untilId`. */
   setSummary(conversationId: string, summary: string, untilId: number): void {
     this.sql('UPDATE conversations SET summary = ?, summary_until = ? WHERE id = ?').run(summary, untilId, conversationId);

@@ -17,6 +17,8 @@ export const events = {
   }),
   /** A piece of the reply being generated (dashboard chat and any live conversation view). */
   'agent.delta': z.object({ conversationId: z.string(), text: z.string() }),
+  /** Vectors being (re)computed for the memory index; search works meanwhile. */
+  'memory.progress': z.object({ embedded: z.number().int().nonnegative(), total: z.number().int().nonnegative(), done: z.boolean() }),
   /** A command waits for the owner's decision. */
   'approval.requested': approvalSchema,
   /** An approval was decided, expired, or its command finished running. */

@@ -31,6 +31,7 @@ export const settingsViewSchema = z.object({
 });
 
 const cursorSchema = z.string().min(1).max(200);
+const memorySourceSchema = z.enum(['notes', 'transcripts']);
 const idSchema = z.string().regex(/^[\w-]{1,64}$/, 'expected an id of letters, digits, - and _');
 
 export const toolCallSchema = z.object({ id: z.string(), name: z.string(), args: z.unknown() });
@@ -158,6 +159,40 @@ export const methods = {
       z.object({ ok: z.literal(true), output: z.string(), exitCode: z.number().int().nullable().optional() }),
       z.object({ ok: z.literal(false), error: z.string() }),
     ]),
+  }),
+  'memory.search': method({
+    summary: 'Search notes and conversations by keyword and meaning; keyword-only without an embedding model.',
+    params: z.strictObject({
+      query: z.string().trim().min(1, 'the query is empty').max(2_000),
+      limit: z.number().int().min(1).max(50).default(10),
+      sources: z.array(memorySourceSchema).min(1).optional(),
+    }),
+    result: z.object({
+      mode: z.enum(['hybrid', 'keyword']),
+      items: z.array(
+        z.object({
+          file: z.string(),
+          source: memorySourceSchema,
+          /** For a conversation, the first and last message ids. */
+          startLine: z.number().int(),
+          endLine: z.number().int(),
+          text: z.string(),
+          score: z.number(),
+          vectorScore: z.number().nullable(),
+          keywordScore: z.number().nullable(),
+        }),
+      ),
+    }),
+  }),
+  'memory.write': method({
+    summary: "Append a dated note to today's notes file.",
+    params: z.strictObject({ text: z.string().trim().min(1, 'the note is empty').max(10_000) }),
+    result: z.object({ file: z.string(), line: z.number().int() }),
+  }),
+  'memory.forget': method({
+    summary: 'Delete a note file (by name) or every note line mentioning the text, with their index rows.',
+    params: z.strictObject({ text: z.string().trim().min(1).max(1_000) }),
+    result: z.object({ files: z.array(z.string()), lines: z.number().int() }),
   }),
   'approvals.list': method({
     summary: 'Approvals, newest first: pending ones, decided ones (history), or all.',

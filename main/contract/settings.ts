@@ -76,6 +76,15 @@ export const settingsSchema = z.object({
       maxOutputBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(64 * 1024),
     })
     .prefault({}),
+  memory: z
+    .object({
+      /** Weights of the two rankings in reciprocal-rank fusion. */
+      vectorWeight: z.number().min(0).max(10).default(1),
+      keywordWeight: z.number().min(0).max(10).default(1),
+      /** Chunks recalled into the context for each message (0 turns recall off). */
+      recallLimit: z.number().int().min(0).max(20).default(4),
+    })
+    .prefault({}),
   usage: z
     .object({
       /** Prices in US dollars per million tokens, keyed by "provider:model" (e.g. "openai:gpt-4o-mini"). */

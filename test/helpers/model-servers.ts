@@ -34,6 +34,33 @@ function script(messages: Msg[], hasTools: boolean): Step {
   return { kind: 'text', chunks: ['You ', 'said: ', text] };
 }
 
+// A deterministic embedder that knows a few synonyms, so paraphrases land near each other the way
+// they do with a real embedding model: each group of words shares a dimension; any other word
+// lands, with a small weight, on a dimension picked by its hash.
+const CONCEPTS = [
+  ['car', 'cars', 'automobile', 'vehicle', 'sedan'],
+  ['key', 'keys'],
+  ['spare', 'backup', 'extra', 'duplicate'],
+  ['hidden', 'hide', 'under', 'beneath', 'stash', 'stashed'],
+  ['parked', 'park', 'leave', 'left'],
+  ['doctor', 'physician', 'dentist', 'appointment'],
+  ['birthday', 'anniversary', 'celebration'],
+  ['password', 'passphrase', 'pin', 'code'],
+  ['pot', 'planter', 'flowerpot'],
+  ['garage', 'carport', 'driveway'],
+];
+export const CONCEPT_DIMS = 64;
+export function conceptVector(text: string): number[] {
+  const v = new Array<number>(CONCEPT_DIMS).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) {
+    const group = CONCEPTS.findIndex((g) => g.includes(word));
+    if (group >= 0) v[group]! += 1;
+    else v[CONCEPTS.length + ([...word].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % (CONCEPT_DIMS - CONCEPTS.length))]! += 0.2;
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
+}
+
 /** A deterministic stand-in embedding: length, vowels and spaces of the text. */
 export const fakeVector = (text: string) => [text.length, (text.match(/[aeiou]/gi) ?? []).length, (text.match(/ /g) ?? []).length];
 
@@ -111,7 +138,8 @@ export async function startOpenAIServer(): Promise<ModelServer> {
       // Returned out of order on purpose: clients must sort by index.
       // Like the real API: base64 of little-endian float32 when asked (the official client asks).
       const encode = (v: number[]) => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
-      const data = input.map((text, index) => ({ object: 'embedding', index, embedding: encode(fakeVector(text)) })).reverse();
+      const embedding = body.model === 'concepts' ? conceptVector : fakeVector;
+      const data = input.map((text, index) => ({ object: 'embedding', index, embedding: encode(embedding(text)) })).reverse();
       return res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: input.length, total_tokens: input.length } }));
     }
     if (req.url !== '/v1/chat/completions') {

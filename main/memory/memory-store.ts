@@ -1,0 +1,247 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../store/database';
+import type { Migration } from '../store/migrations';
+
+// The memory index in the one database: indexed files (notes and conversation transcripts) with
+// their content hashes, their chunks, an FTS5 table for keywords and a sqlite-vec vec0 table for
+// vectors (created for the embedding model's dimension), and an embedding cache keyed by model and
+// text hash. A file's rows change in one transaction, so a crash leaves the old or the new version.
+
+export type MemorySource = 'notes' | 'transcripts';
+
+export const memoryMigrations: Migration[] = [
+  {
+    domain: 'memory',
+    version: 1,
+    name: 'memory index',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE memory_files (
+          path TEXT PRIMARY KEY,
+          source TEXT NOT NULL CHECK (source IN ('notes', 'transcripts')),
+          hash TEXT NOT NULL,
+          size INTEGER NOT NULL DEFAULT 0,
+          skipped TEXT,
+          indexed_at TEXT NOT NULL) STRICT;
+        CREATE TABLE memory_chunks (
+          id INTEGER PRIMARY KEY,
+          path TEXT NOT NULL,
+          source TEXT NOT NULL,
+          start_line INTEGER NOT NULL,
+          end_line INTEGER NOT NULL,
+          text TEXT NOT NULL,
+          text_hash TEXT NOT NULL,
+          embedded INTEGER NOT NULL DEFAULT 0) STRICT;
+        CREATE INDEX memory_chunks_by_path ON memory_chunks (path);
+        CREATE INDEX memory_chunks_unembedded ON memory_chunks (id) WHERE embedded = 0;
+        CREATE VIRTUAL TABLE memory_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TABLE memory_embed_cache (
+          model TEXT NOT NULL,
+          text_hash TEXT NOT NULL,
+          vector BLOB NOT NULL,
+          PRIMARY KEY (model, text_hash)) STRICT, WITHOUT ROWID;
+        CREATE TABLE memory_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+      `),
+  },
+];
+
+export interface NewChunk {
+  startLine: number;
+  endLine: number;
+  text: string;
+  /** The text as FTS indexes it. */
+  ftsText: string;
+  textHash: string;
+  vector?: Float32Array | null;
+}
+
+export interface ChunkRow {
+  id: number;
+  path: string;
+  source: MemorySource;
+  start_line: number;
+  end_line: number;
+  text: string;
+}
+
+export class MemoryStore {
+  private readonly statements = new Map<string, Statement>();
+  private vec: { model: string; dim: number } | null;
+
+  constructor(private readonly db: Db) {
+    this.vec = this.readVecState();
+  }
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  private readVecState(): { model: string; dim: number } | null {
+    const rows = this.db.prepare("SELECT key, value FROM memory_meta WHERE key IN ('vec_model', 'vec_dim')").all() as { key: string; value: string }[];
+    const model = rows.find((r) => r.key === 'vec_model')?.value;
+    const dim = Number(rows.find((r) => r.key === 'vec_dim')?.value);
+    const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'memory_vec'").get();
+    return model && dim > 0 && table ? { model, dim } : null;
+  }
+
+  /** The model and dimension the vector table holds, if any. */
+  vectors(): { model: string; dim: number } | null {
+    return this.vec;
+  }
+
+  /** A fresh vector table for another model (or dimension): every chunk needs embedding again. */
+  resetVectors(model: string, dim: number): void {
+    this.statements.clear(); // statements on the old table are invalid now
+    this.transaction(() => {
+      this.db.exec('DROP TABLE IF EXISTS memory_vec');
+      this.db.exec(`CREATE VIRTUAL TABLE memory_vec USING vec0(embedding float[${dim}] distance_metric=cosine)`);
+      this.db.prepare("INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('vec_model', ?), ('vec_dim', ?)").run(model, String(dim));
+      this.db.exec('UPDATE memory_chunks SET embedded = 0');
+    });
+    this.vec = { model, dim };
+  }
+
+  file(path: string): { hash: string; skipped: string | null } | null {
+    return (this.sql('SELECT hash, skipped FROM memory_files WHERE path = ?').get(path) as { hash: string; skipped: string | null } | undefined) ?? null;
+  }
+
+  paths(source: MemorySource): string[] {
+    return (this.sql('SELECT path FROM memory_files WHERE source = ?').all(source) as { path: string }[]).map((r) => r.path);
+  }
+
+  private deleteChunks(path: string): void {
+    const ids = (this.sql('SELECT id FROM memory_chunks WHERE path = ?').all(path) as { id: number }[]).map((r) => r.id);
+    for (const id of ids) {
+      this.sql('DELETE FROM memory_fts WHERE rowid = ?').run(id);
+      if (this.vec) this.sql('DELETE FROM memory_vec WHERE rowid = ?').run(BigInt(id));
+    }
+    this.sql('DELETE FROM memory_chunks WHERE path = ?').run(path);
+  }
+
+  private insertChunks(path: string, source: MemorySource, chunks: NewChunk[]): void {
+    for (const chunk of chunks) {
+      const vector = chunk.vector && this.vec && chunk.vector.length === this.vec.dim ? chunk.vector : null;
+      const { lastInsertRowid } = this.sql(
+        'INSERT INTO memory_chunks (path, source, start_line, end_line, text, text_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(path, source, chunk.startLine, chunk.endLine, chunk.text, chunk.textHash, vector ? 1 : 0);
+      this.sql('INSERT INTO memory_fts (rowid, text) VALUES (?, ?)').run(lastInsertRowid, chunk.ftsText);
+      if (vector) this.sql('INSERT INTO memory_vec (rowid, embedding) VALUES (?, ?)').run(BigInt(lastInsertRowid), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+    }
+  }
+
+  private upsertFile(path: string, source: MemorySource, hash: string, size: number, skipped: string | null): void {
+    this.sql(
+      `INSERT INTO memory_files (path, source, hash, size, skipped, indexed_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET hash = excluded.hash, size = excluded.size, skipped = excluded.skipped, indexed_at = excluded.indexed_at`,
+    ).run(path, source, hash, size, skipped, new Date().toISOString());
+  }
+
+  /** A file's new version: its old rows out, the new ones in, in one transaction. */
+  replaceFile(path: string, source: MemorySource, hash: string, size: number, chunks: NewChunk[]): void {
+    this.transaction(() => {
+      this.deleteChunks(path);
+      this.insertChunks(path, source, chunks);
+      this.upsertFile(path, source, hash, size, null);
+    });
+  }
+
+  /** More of a growing file (a transcript): new rows only. */
+  appendChunks(path: string, source: MemorySource, hash: string, chunks: NewChunk[]): void {
+    this.transaction(() => {
+      this.insertChunks(path, source, chunks);
+      this.upsertFile(path, source, hash, 0, null);
+    });
+  }
+
+  /** A file that cannot be indexed: recorded with the reason, and nothing of it searchable. */
+  skipFile(path: string, source: MemorySource, hash: string, size: number, reason: string): void {
+    this.transaction(() => {
+      this.deleteChunks(path);
+      this.upsertFile(path, source, hash, size, reason);
+    });
+  }
+
+  removeFile(path: string): void {
+    this.transaction(() => {
+      this.deleteChunks(path);
+      this.sql('DELETE FROM memory_files WHERE path = ?').run(path);
+    });
+  }
+
+  unembedded(limit: number): { id: number; text: string; textHash: string }[] {
+    return this.sql('SELECT id, text, text_hash AS textHash FROM memory_chunks WHERE embedded = 0 ORDER BY id LIMIT ?').all(limit) as {
+      id: number;
+      text: string;
+      textHash: string;
+    }[];
+  }
+
+  setVectors(items: { id: number; vector: Float32Array }[]): void {
+    if (!this.vec) return;
+    const dim = this.vec.dim;
+    this.transaction(() => {
+      for (const { id, vector } of items) {
+        if (vector.length !== dim) continue;
+        // The chunk may have been replaced meanwhile: only a row still waiting gets its vector.
+        if (this.sql('UPDATE memory_chunks SET embedded = 1 WHERE id = ? AND embedded = 0').run(id).changes === 0) continue;
+        this.sql('INSERT INTO memory_vec (rowid, embedding) VALUES (?, ?)').run(BigInt(id), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+      }
+    });
+  }
+
+  cached(model: string, hashes: string[]): Map<string, Float32Array> {
+    const found = new Map<string, Float32Array>();
+    for (const hash of hashes) {
+      const row = this.sql('SELECT vector FROM memory_embed_cache WHERE model = ? AND text_hash = ?').get(model, hash) as { vector: Buffer } | undefined;
+      if (row) found.set(hash, new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
+    }
+    return found;
+  }
+
+  cache(model: string, entries: [string, Float32Array][]): void {
+    this.transaction(() => {
+      for (const [hash, v] of entries) {
+        this.sql('INSERT OR REPLACE INTO memory_embed_cache (model, text_hash, vector) VALUES (?, ?, ?)').run(model, hash, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+      }
+    });
+  }
+
+  /** Best keyword matches first (BM25; lower is better). */
+  keyword(match: string, limit: number): { id: number; bm25: number }[] {
+    return this.sql('SELECT rowid AS id, bm25(memory_fts) AS bm25 FROM memory_fts WHERE memory_fts MATCH ? ORDER BY bm25 LIMIT ?').all(match, limit) as {
+      id: number;
+      bm25: number;
+    }[];
+  }
+
+  /** Nearest vectors first (cosine distance). */
+  nearest(vector: Float32Array, k: number): { id: number; distance: number }[] {
+    if (!this.vec) return [];
+    return this.sql('SELECT rowid AS id, distance FROM memory_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance').all(
+      Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
+      k,
+    ) as { id: number; distance: number }[];
+  }
+
+  chunks(ids: number[]): Map<number, ChunkRow> {
+    const found = new Map<number, ChunkRow>();
+    for (const id of ids) {
+      const row = this.sql('SELECT id, path, source, start_line, end_line, text FROM memory_chunks WHERE id = ?').get(id) as ChunkRow | undefined;
+      if (row) found.set(id, row);
+    }
+    return found;
+  }
+
+  counts(): { files: number; skipped: number; chunks: number; embedded: number } {
+    return this.sql(
+      `SELECT (SELECT count(*) FROM memory_files) AS files, (SELECT count(*) FROM memory_files WHERE skipped IS NOT NULL) AS skipped,
+              (SELECT count(*) FROM memory_chunks) AS chunks, (SELECT count(*) FROM memory_chunks WHERE embedded = 1) AS embedded`,
+    ).get() as { files: number; skipped: number; chunks: number; embedded: number };
+  }
+}
