@@ -6,6 +6,7 @@ import type { Migration } from '../store/migrations';
 // their content hashes, their chunks, an FTS5 table for keywords and a sqlite-vec vec0 table for
 // vectors (created for the embedding model's dimension), and an embedding cache keyed by model and
 // text hash. A file's rows change in one transaction, so a crash leaves the old or the new version.
+// The vector table's name, model and size are kept in memory_meta.
 
 export type MemorySource = 'notes' | 'transcripts';
 
@@ -66,7 +67,7 @@ export interface ChunkRow {
 
 export class MemoryStore {
   private readonly statements = new Map<string, Statement>();
-  private vec: { model: string; dim: number } | null;
+  private vec: { model: string; dim: number; table: string } | null;
 
   constructor(private readonly db: Db) {
     this.vec = this.readVecState();
@@ -82,29 +83,37 @@ export class MemoryStore {
     return this.db.transaction(fn)();
   }
 
-  private readVecState(): { model: string; dim: number } | null {
-    const rows = this.db.prepare("SELECT key, value FROM memory_meta WHERE key IN ('vec_model', 'vec_dim')").all() as { key: string; value: string }[];
-    const model = rows.find((r) => r.key === 'vec_model')?.value;
-    const dim = Number(rows.find((r) => r.key === 'vec_dim')?.value);
-    const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'memory_vec'").get();
-    return model && dim > 0 && table ? { model, dim } : null;
+  private readVecState(): { model: string; dim: number; table: string } | null {
+    const meta = Object.fromEntries((this.db.prepare('SELECT key, value FROM memory_meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+    const dim = Number(meta.vec_dim);
+    const table = meta.vec_table && this.db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(meta.vec_table) ? meta.vec_table : null;
+    return meta.vec_model && dim > 0 && table ? { model: meta.vec_model, dim, table } : null;
   }
 
   /** The model and dimension the vector table holds, if any. */
   vectors(): { model: string; dim: number } | null {
-    return this.vec;
+    return this.vec && { model: this.vec.model, dim: this.vec.dim };
   }
 
-  /** A fresh vector table for another model (or dimension): every chunk needs embedding again. */
+  /**
+   * A fresh vector table for another model (or size), or to replace a damaged one: every chunk
+   * needs embedding again. A new name each time, so a table too damaged to drop is only left behind.
+   */
   resetVectors(model: string, dim: number): void {
+    const old = this.vec?.table ?? 'memory_vec';
+    const table = `memory_vec_${Date.now().toString(36)}`;
     this.statements.clear(); // statements on the old table are invalid now
     this.transaction(() => {
-      this.db.exec('DROP TABLE IF EXISTS memory_vec');
-      this.db.exec(`CREATE VIRTUAL TABLE memory_vec USING vec0(embedding float[${dim}] distance_metric=cosine)`);
-      this.db.prepare("INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('vec_model', ?), ('vec_dim', ?)").run(model, String(dim));
+      this.db.exec(`CREATE VIRTUAL TABLE ${table} USING vec0(embedding float[${dim}] distance_metric=cosine)`);
+      this.db.prepare("INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('vec_model', ?), ('vec_dim', ?), ('vec_table', ?)").run(model, String(dim), table);
       this.db.exec('UPDATE memory_chunks SET embedded = 0');
     });
-    this.vec = { model, dim };
+    this.vec = { model, dim, table };
+    try {
+      this.db.exec(`DROP TABLE IF EXISTS ${old}`);
+    } catch {
+      // damaged beyond dropping: it stays, unused
+    }
   }
 
   file(path: string): { hash: string; skipped: string | null } | null {
@@ -119,7 +128,7 @@ export class MemoryStore {
     const ids = (this.sql('SELECT id FROM memory_chunks WHERE path = ?').all(path) as { id: number }[]).map((r) => r.id);
     for (const id of ids) {
       this.sql('DELETE FROM memory_fts WHERE rowid = ?').run(id);
-      if (this.vec) this.sql('DELETE FROM memory_vec WHERE rowid = ?').run(BigInt(id));
+      if (this.vec) this.sql(`DELETE FROM ${this.vec.table} WHERE rowid = ?`).run(BigInt(id));
     }
     this.sql('DELETE FROM memory_chunks WHERE path = ?').run(path);
   }
@@ -131,7 +140,7 @@ export class MemoryStore {
         'INSERT INTO memory_chunks (path, source, start_line, end_line, text, text_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ).run(path, source, chunk.startLine, chunk.endLine, chunk.text, chunk.textHash, vector ? 1 : 0);
       this.sql('INSERT INTO memory_fts (rowid, text) VALUES (?, ?)').run(lastInsertRowid, chunk.ftsText);
-      if (vector) this.sql('INSERT INTO memory_vec (rowid, embedding) VALUES (?, ?)').run(BigInt(lastInsertRowid), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+      if (vector) this.sql(`INSERT INTO ${this.vec!.table} (rowid, embedding) VALUES (?, ?)`).run(BigInt(lastInsertRowid), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
     }
   }
 
@@ -184,13 +193,13 @@ export class MemoryStore {
 
   setVectors(items: { id: number; vector: Float32Array }[]): void {
     if (!this.vec) return;
-    const dim = this.vec.dim;
+    const { dim, table } = this.vec;
     this.transaction(() => {
       for (const { id, vector } of items) {
         if (vector.length !== dim) continue;
         // The chunk may have been replaced meanwhile: only a row still waiting gets its vector.
         if (this.sql('UPDATE memory_chunks SET embedded = 1 WHERE id = ? AND embedded = 0').run(id).changes === 0) continue;
-        this.sql('INSERT INTO memory_vec (rowid, embedding) VALUES (?, ?)').run(BigInt(id), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+        this.sql(`INSERT INTO ${table} (rowid, embedding) VALUES (?, ?)`).run(BigInt(id), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
       }
     });
   }
@@ -212,6 +221,10 @@ export class MemoryStore {
     });
   }
 
+  dropCachedOtherSizes(model: string, dim: number): void {
+    this.sql('DELETE FROM memory_embed_cache WHERE model = ? AND length(vector) <> ?').run(model, dim * 4);
+  }
+
   /** Best keyword matches first (BM25; lower is better). */
   keyword(match: string, limit: number): { id: number; bm25: number }[] {
     return this.sql('SELECT rowid AS id, bm25(memory_fts) AS bm25 FROM memory_fts WHERE memory_fts MATCH ? ORDER BY bm25 LIMIT ?').all(match, limit) as {
@@ -223,7 +236,7 @@ export class MemoryStore {
   /** Nearest vectors first (cosine distance). */
   nearest(vector: Float32Array, k: number): { id: number; distance: number }[] {
     if (!this.vec) return [];
-    return this.sql('SELECT rowid AS id, distance FROM memory_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance').all(
+    return this.sql(`SELECT rowid AS id, distance FROM ${this.vec.table} WHERE embedding MATCH ? AND k = ? ORDER BY distance`).all(
       Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
       k,
     ) as { id: number; distance: number }[];

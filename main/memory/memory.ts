@@ -251,6 +251,11 @@ export class Memory {
         }
       } catch (error) {
         log.warn('vector search failed; answering by keyword', { error: (error as Error).message });
+        // A damaged vector table is rebuilt from the chunks (and the embedding cache) meanwhile.
+        if ((error as { code?: string }).code?.startsWith('SQLITE')) {
+          store.resetVectors(vec.model, vec.dim);
+          this.embedPending();
+        }
       }
     }
     const { vectorWeight, keywordWeight } = this.deps.settings();
@@ -314,6 +319,8 @@ export class Memory {
     const vec = this.deps.store.vectors();
     if (!dim || (vec?.model === spec && vec.dim === dim)) return;
     this.deps.log.info('memory vectors start afresh for a new embedding model', { model: spec, dim });
+    // Same name, another size: the model behind it changed, and so would every cached vector.
+    this.deps.store.dropCachedOtherSizes(spec, dim);
     this.deps.store.resetVectors(spec, dim);
     this.embedPending();
   }
@@ -357,6 +364,8 @@ export class Memory {
 
   private async embedRound(): Promise<void> {
     const { store, bus } = this.deps;
+    // A model the table was not made for: one vector tells its size, and the table starts afresh.
+    if (store.vectors()?.model !== this.deps.embedSpec()) await this.embed(['Perch']);
     const total = store.counts().chunks;
     for (;;) {
       if (this.closed) return;
