@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
+import { VectorSketch } from './vector-sketch';
 
 // The memory index in the one database: indexed files (notes and conversation transcripts) with
 // their content hashes, their chunks, an FTS5 table for keywords and a sqlite-vec vec0 table for
@@ -68,6 +69,8 @@ export interface ChunkRow {
 export class MemoryStore {
   private readonly statements = new Map<string, Statement>();
   private vec: { model: string; dim: number; table: string } | null;
+  /** Loaded from the vector table at the first search, then kept in step with it. */
+  private sketch: VectorSketch | null = null;
 
   constructor(private readonly db: Db) {
     this.vec = this.readVecState();
@@ -109,6 +112,7 @@ export class MemoryStore {
       this.db.exec('UPDATE memory_chunks SET embedded = 0');
     });
     this.vec = { model, dim, table };
+    this.sketch = new VectorSketch(dim);
     try {
       this.db.exec(`DROP TABLE IF EXISTS ${old}`);
     } catch {
@@ -124,24 +128,37 @@ export class MemoryStore {
     return (this.sql('SELECT path FROM memory_files WHERE source = ?').all(source) as { path: string }[]).map((r) => r.path);
   }
 
-  private deleteChunks(path: string): void {
+  private deleteChunks(path: string): number[] {
     const ids = (this.sql('SELECT id FROM memory_chunks WHERE path = ?').all(path) as { id: number }[]).map((r) => r.id);
     for (const id of ids) {
       this.sql('DELETE FROM memory_fts WHERE rowid = ?').run(id);
       if (this.vec) this.sql(`DELETE FROM ${this.vec.table} WHERE rowid = ?`).run(BigInt(id));
     }
     this.sql('DELETE FROM memory_chunks WHERE path = ?').run(path);
+    return ids;
   }
 
-  private insertChunks(path: string, source: MemorySource, chunks: NewChunk[]): void {
+  private insertChunks(path: string, source: MemorySource, chunks: NewChunk[]): [number, Float32Array][] {
+    const added: [number, Float32Array][] = [];
     for (const chunk of chunks) {
       const vector = chunk.vector && this.vec && chunk.vector.length === this.vec.dim ? chunk.vector : null;
       const { lastInsertRowid } = this.sql(
         'INSERT INTO memory_chunks (path, source, start_line, end_line, text, text_hash, embedded) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ).run(path, source, chunk.startLine, chunk.endLine, chunk.text, chunk.textHash, vector ? 1 : 0);
       this.sql('INSERT INTO memory_fts (rowid, text) VALUES (?, ?)').run(lastInsertRowid, chunk.ftsText);
-      if (vector) this.sql(`INSERT INTO ${this.vec!.table} (rowid, embedding) VALUES (?, ?)`).run(BigInt(lastInsertRowid), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+      if (vector) {
+        this.sql(`INSERT INTO ${this.vec!.table} (rowid, embedding) VALUES (?, ?)`).run(BigInt(lastInsertRowid), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+        added.push([Number(lastInsertRowid), vector]);
+      }
     }
+    return added;
+  }
+
+  /** The sketch follows the table once the transaction that changed the table has committed. */
+  private follow(removed: number[], added: [number, Float32Array][]): void {
+    if (!this.sketch) return;
+    for (const id of removed) this.sketch.delete(id);
+    for (const [id, vector] of added) this.sketch.set(id, vector);
   }
 
   private upsertFile(path: string, source: MemorySource, hash: string, size: number, skipped: string | null): void {
@@ -153,34 +170,42 @@ export class MemoryStore {
 
   /** A file's new version: its old rows out, the new ones in, in one transaction. */
   replaceFile(path: string, source: MemorySource, hash: string, size: number, chunks: NewChunk[]): void {
-    this.transaction(() => {
-      this.deleteChunks(path);
-      this.insertChunks(path, source, chunks);
+    const [removed, added] = this.transaction(() => {
+      const gone = this.deleteChunks(path);
+      const inserted = this.insertChunks(path, source, chunks);
       this.upsertFile(path, source, hash, size, null);
+      return [gone, inserted] as const;
     });
+    this.follow(removed, added);
   }
 
   /** More of a growing file (a transcript): new rows only. */
   appendChunks(path: string, source: MemorySource, hash: string, chunks: NewChunk[]): void {
-    this.transaction(() => {
-      this.insertChunks(path, source, chunks);
+    const added = this.transaction(() => {
+      const inserted = this.insertChunks(path, source, chunks);
       this.upsertFile(path, source, hash, 0, null);
+      return inserted;
     });
+    this.follow([], added);
   }
 
   /** A file that cannot be indexed: recorded with the reason, and nothing of it searchable. */
   skipFile(path: string, source: MemorySource, hash: string, size: number, reason: string): void {
-    this.transaction(() => {
-      this.deleteChunks(path);
+    const removed = this.transaction(() => {
+      const gone = this.deleteChunks(path);
       this.upsertFile(path, source, hash, size, reason);
+      return gone;
     });
+    this.follow(removed, []);
   }
 
   removeFile(path: string): void {
-    this.transaction(() => {
-      this.deleteChunks(path);
+    const removed = this.transaction(() => {
+      const gone = this.deleteChunks(path);
       this.sql('DELETE FROM memory_files WHERE path = ?').run(path);
+      return gone;
     });
+    this.follow(removed, []);
   }
 
   unembedded(limit: number): { id: number; text: string; textHash: string }[] {
@@ -194,14 +219,18 @@ export class MemoryStore {
   setVectors(items: { id: number; vector: Float32Array }[]): void {
     if (!this.vec) return;
     const { dim, table } = this.vec;
-    this.transaction(() => {
+    const added = this.transaction(() => {
+      const done: [number, Float32Array][] = [];
       for (const { id, vector } of items) {
         if (vector.length !== dim) continue;
         // The chunk may have been replaced meanwhile: only a row still waiting gets its vector.
         if (this.sql('UPDATE memory_chunks SET embedded = 1 WHERE id = ? AND embedded = 0').run(id).changes === 0) continue;
         this.sql(`INSERT INTO ${table} (rowid, embedding) VALUES (?, ?)`).run(BigInt(id), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+        done.push([id, vector]);
       }
+      return done;
     });
+    this.follow([], added);
   }
 
   cached(model: string, hashes: string[]): Map<string, Float32Array> {
@@ -233,8 +262,21 @@ export class MemoryStore {
     }[];
   }
 
-  /** Nearest vectors first (cosine distance). */
+  /** Nearest vectors first (cosine distance), from the sketch (loaded from the table the first time). */
   nearest(vector: Float32Array, k: number): { id: number; distance: number }[] {
+    if (!this.vec) return [];
+    if (!this.sketch) {
+      const sketch = new VectorSketch(this.vec.dim);
+      for (const row of this.db.prepare(`SELECT rowid AS id, embedding FROM ${this.vec.table}`).iterate() as IterableIterator<{ id: number; embedding: Buffer }>) {
+        sketch.set(Number(row.id), new Float32Array(row.embedding.buffer, row.embedding.byteOffset, row.embedding.byteLength / 4));
+      }
+      this.sketch = sketch;
+    }
+    return this.sketch.nearest(vector, k);
+  }
+
+  /** Exact nearest vectors with sqlite-vec's own scan (the reference the sketch is measured against). */
+  nearestExact(vector: Float32Array, k: number): { id: number; distance: number }[] {
     if (!this.vec) return [];
     return this.sql(`SELECT rowid AS id, distance FROM ${this.vec.table} WHERE embedding MATCH ? AND k = ? ORDER BY distance`).all(
       Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),

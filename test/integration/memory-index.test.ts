@@ -43,18 +43,21 @@ function setup(initial: { spec: string | null; provider: EmbeddingProvider }) {
   const bus = new EventBus();
   const progress: unknown[] = [];
   bus.subscribe((event, payload) => event === 'memory.progress' && progress.push(payload));
-  const store = new MemoryStore(db);
-  const memory = new Memory({
-    store,
-    notesDir: path.join(dir, 'notes'),
-    log: createLogger({ dir: null, level: 'error', console: false }),
-    bus,
-    embedSpec: () => current.spec,
-    embedder: async () => current.provider,
-    settings: () => defaultSettings().memory,
-    transcript: () => [],
-  });
-  return { db, store, memory, current, progress, notes: path.join(dir, 'notes') };
+  const open = () => {
+    const store = new MemoryStore(db);
+    const memory = new Memory({
+      store,
+      notesDir: path.join(dir, 'notes'),
+      log: createLogger({ dir: null, level: 'error', console: false }),
+      bus,
+      embedSpec: () => current.spec,
+      embedder: async () => current.provider,
+      settings: () => defaultSettings().memory,
+      transcript: () => [],
+    });
+    return { store, memory };
+  };
+  return { db, ...open(), reopen: open, current, progress, notes: path.join(dir, 'notes') };
 }
 
 const settle = async (memory: Memory, check: () => boolean) => {
@@ -113,12 +116,14 @@ describe('the memory index', () => {
   });
 
   it('answers by keyword when the vector table is damaged, and rebuilds it', async () => {
-    const { db, store, memory } = setup({ spec: 'openai:a@x', provider: embedder(64) });
-    memory.start();
-    await memory.ready();
-    await memory.write('The car is in the garage.');
+    const { db, memory: first, reopen } = setup({ spec: 'openai:a@x', provider: embedder(64) });
+    first.start();
+    await first.ready();
+    await first.write('The car is in the garage.');
+    await first.close();
     const { value: table } = db.prepare("SELECT value FROM memory_meta WHERE key = 'vec_table'").get() as { value: string };
-    db.exec(`DROP TABLE ${table}_vector_chunks00`); // vec0's storage, gone
+    db.exec(`DROP TABLE ${table}_vector_chunks00`); // vec0's storage, gone while Perch was off
+    const { store, memory } = reopen();
     const result = await memory.search('car garage', { limit: 1 });
     expect(result).toMatchObject({ mode: 'keyword', items: [{ text: expect.stringContaining('The car is in the garage.') }] });
     expect(await settle(memory, () => store.counts().embedded === store.counts().chunks)).toBe(true);
