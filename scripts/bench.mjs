@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench [-- suite…]`: measures the built app and prints one JSON object per metric per
-// line: {"suite","metric","value","unit"}. Suites: gateway, agent (agent:llama, agent:pipeline).
+// line: {"suite","metric","value","unit"}. Suites: gateway, agent (agent:llama, agent:pipeline), memory.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -365,14 +365,184 @@ async function agentPipelineSuite() {
   }
 }
 
+/** A seeded generator: the same corpus every run. */
+function seeded(seed) {
+  return () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+}
+
+async function memorySuite() {
+  const suite = 'memory';
+  const here = (p) => JSON.stringify(path.join(root, p));
+  const m = await loadTs(`
+    export { Memory } from ${here('main/memory/memory.ts')};
+    export { MemoryStore, memoryMigrations } from ${here('main/memory/memory-store.ts')};
+    export { openDatabase, closeDatabase } from ${here('main/store/database.ts')};
+    export { migrate } from ${here('main/store/migrations.ts')};
+    export { createLogger } from ${here('main/log/logger.ts')};
+    export { EventBus } from ${here('main/events/bus.ts')};
+    export { defaultSettings } from ${here('main/contract/settings.ts')};
+  `);
+  const DIM = 384;
+  const TOPICS = 300;
+  const memorySettings = m.defaultSettings().memory;
+  const CHUNKS_PER_FILE = 10;
+  const rand = seeded(7);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const unit = (v) => {
+    const n = Math.hypot(...v);
+    return Float32Array.from(v, (x) => x / n);
+  };
+  // Embeddings cluster by subject: each chunk is its topic's centroid plus noise, and its words
+  // lean to its topic's vocabulary, as real notes do.
+  const centroids = Array.from({ length: TOPICS }, () => unit(Array.from({ length: DIM }, gauss)));
+  // Distinct made-up words: a common vocabulary used with a Zipf-like skew, and 40 words per topic.
+  const letters = 'bcdfghjklmnprstvz';
+  const vowels = 'aeiou';
+  const made = new Set();
+  const word = () => {
+    for (;;) {
+      let w = '';
+      for (let i = 0, n = 2 + Math.floor(rand() * 3); i < n; i++) w += letters[Math.floor(rand() * letters.length)] + vowels[Math.floor(rand() * vowels.length)];
+      if (!made.has(w)) return made.add(w) && w;
+    }
+  };
+  const common = Array.from({ length: 20000 }, word);
+  const topicWords = centroids.map(() => Array.from({ length: 40 }, word));
+  const near = (topic, spread) => unit(Array.from(centroids[topic], (x) => x + gauss() * spread));
+  const vectors = new Map();
+  const paragraph = (topic) => {
+    const words = Array.from({ length: 140 }, () => (rand() < 0.35 ? topicWords[topic][Math.floor(rand() * 40)] : common[Math.floor(rand() ** 3 * common.length)]));
+    return `${words.join(' ')}.`;
+  };
+  let embedMs = 0;
+  const { createHash } = await import('node:crypto');
+  const key = (text) => createHash('sha1').update(text).digest('hex');
+  const embedder = {
+    kind: 'openai',
+    model: 'bench',
+    async embed(texts) {
+      const t0 = performance.now();
+      const out = texts.map((t) => vectors.get(key(t)) ?? near(Math.floor(rand() * TOPICS), 0.08));
+      embedMs += performance.now() - t0;
+      return out.map((v) => Array.from(v));
+    },
+    async close() {},
+  };
+
+  for (const size of [10_000, 100_000]) {
+    const label = size >= 100_000 ? '100k' : '10k';
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perch-bench-memory-'));
+    const notes = path.join(dir, 'notes');
+    fs.mkdirSync(notes);
+    const files = size / CHUNKS_PER_FILE;
+    for (let f = 0; f < files; f++) {
+      const parts = [];
+      for (let c = 0; c < CHUNKS_PER_FILE; c++) {
+        const topic = Math.floor(rand() * TOPICS);
+        const text = paragraph(topic);
+        vectors.set(key(text), near(topic, 0.08));
+        parts.push(text);
+      }
+      fs.writeFileSync(path.join(notes, `note-${f}.md`), `${parts.join('\n\n')}\n`);
+    }
+    const file = path.join(dir, 'perch.db');
+    const db = m.openDatabase(file);
+    m.migrate(db, file, m.memoryMigrations, 'bench');
+    const store = new m.MemoryStore(db);
+    const memory = new m.Memory({
+      store,
+      notesDir: notes,
+      log: m.createLogger({ dir: null, level: 'error', console: false }),
+      bus: new m.EventBus(),
+      embedSpec: () => 'bench:model',
+      embedder: async () => embedder,
+      settings: () => memorySettings,
+      transcript: () => [],
+    });
+    embedMs = 0;
+    const t0 = performance.now();
+    await memory.scan();
+    const indexMs = performance.now() - t0 - embedMs;
+    const chunks = store.counts().chunks;
+    if (chunks !== size) throw new Error(`expected ${size} chunks, indexed ${chunks}`);
+    emit(suite, `index_chunks_per_s_${label}`, chunks / (indexMs / 1000), 'chunks/s');
+
+    if (size === 10_000) {
+      const t1 = performance.now();
+      const again = await memory.scan();
+      emit(suite, 'reindex_unchanged_1000_files', performance.now() - t1, 'ms');
+      if (again.unchanged !== 1000) throw new Error(`expected 1000 unchanged files, got ${again.unchanged}`);
+    }
+
+    // Queries: a few words of a topic, and a vector near its centroid.
+    const queries = Array.from({ length: 200 }, () => {
+      const topic = Math.floor(rand() * TOPICS);
+      const text = Array.from({ length: 5 }, () => topicWords[topic][Math.floor(rand() * 40)]).join(' ');
+      const vector = near(topic, 0.12);
+      vectors.set(key(text), vector);
+      return { text, vector };
+    });
+    for (const q of queries.slice(0, 20)) await memory.search(q.text, { limit: 10 }); // warm: sketch loaded, query vectors cached
+    const times = [];
+    for (const q of queries) {
+      const t = performance.now();
+      const result = await memory.search(q.text, { limit: 10 });
+      times.push(performance.now() - t);
+      if (result.mode !== 'hybrid') throw new Error('search did not use vectors');
+    }
+    times.sort((a, b) => a - b);
+    emit(suite, `hybrid_search_p50_${label}`, percentile(times, 50), 'ms');
+    emit(suite, `hybrid_search_p95_${label}`, percentile(times, 95), 'ms');
+
+    // The reference: an exact scan of the same vectors in process, and recall@10 of ours against it.
+    const all = db.prepare(`SELECT rowid AS id, embedding FROM ${db.prepare("SELECT value FROM memory_meta WHERE key = 'vec_table'").get().value}`).all();
+    const ids = all.map((r) => Number(r.id));
+    const matrix = new Float32Array(all.length * DIM);
+    all.forEach((r, i) => matrix.set(new Float32Array(r.embedding.buffer, r.embedding.byteOffset, DIM), i * DIM));
+    const exactTimes = [];
+    let recalled = 0;
+    for (const q of queries.slice(0, 50)) {
+      const t = performance.now();
+      const scores = new Float32Array(ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        let dot = 0;
+        for (let j = 0, base = i * DIM; j < DIM; j++) dot += matrix[base + j] * q.vector[j];
+        scores[i] = dot;
+      }
+      const top = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, 10).map((i) => ids[i]);
+      exactTimes.push(performance.now() - t);
+      const approx = new Set(store.nearest(q.vector, 10).map((r) => r.id));
+      recalled += top.filter((id) => approx.has(id)).length;
+    }
+    exactTimes.sort((a, b) => a - b);
+    emit(suite, `exact_scan_p50_${label}`, percentile(exactTimes, 50), 'ms');
+    const vecTimes = [];
+    for (const q of queries.slice(0, 20)) {
+      const t = performance.now();
+      store.nearestExact(q.vector, 10);
+      vecTimes.push(performance.now() - t);
+    }
+    vecTimes.sort((a, b) => a - b);
+    emit(suite, `sqlite_vec_scan_p50_${label}`, percentile(vecTimes, 50), 'ms');
+    emit(suite, `recall_at_10_${label}`, recalled / 500, 'ratio');
+    await memory.close();
+    m.closeDatabase(db);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // `agent` runs both parts; `agent:llama` and `agent:pipeline` run one.
 const suites = {
   gateway: gatewaySuite,
   agent: async () => (await agentLlamaSuite(), await agentPipelineSuite()),
   'agent:llama': () => agentLlamaSuite(),
   'agent:pipeline': () => agentPipelineSuite(),
+  memory: memorySuite,
 };
-const defaults = ['gateway', 'agent'];
+const defaults = ['gateway', 'agent', 'memory'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
 if (!fs.existsSync(serveEntry)) spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });

@@ -11,6 +11,9 @@ import { VectorSketch } from './vector-sketch';
 
 export type MemorySource = 'notes' | 'transcripts';
 
+/** How many of the sketch's leaders are re-scored exactly: enough to settle the top ten. */
+const RESCORED = 40;
+
 export const memoryMigrations: Migration[] = [
   {
     domain: 'memory',
@@ -37,11 +40,13 @@ export const memoryMigrations: Migration[] = [
         CREATE INDEX memory_chunks_by_path ON memory_chunks (path);
         CREATE INDEX memory_chunks_unembedded ON memory_chunks (id) WHERE embedded = 0;
         CREATE VIRTUAL TABLE memory_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+        -- A rowid table: vectors are too big for WITHOUT ROWID rows, which would spill into overflow pages.
         CREATE TABLE memory_embed_cache (
+          id INTEGER PRIMARY KEY,
           model TEXT NOT NULL,
           text_hash TEXT NOT NULL,
           vector BLOB NOT NULL,
-          PRIMARY KEY (model, text_hash)) STRICT, WITHOUT ROWID;
+          UNIQUE (model, text_hash)) STRICT;
         CREATE TABLE memory_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
       `),
   },
@@ -272,7 +277,28 @@ export class MemoryStore {
       }
       this.sketch = sketch;
     }
-    return this.sketch.nearest(vector, k);
+    // The sketch's int8 scores blur near-ties; the leaders are re-scored on their full vectors,
+    // read from the embedding cache (a B-tree lookup; vec0's own lookup by rowid is far slower).
+    const leaders = this.sketch.nearest(vector, Math.max(k, RESCORED));
+    const model = this.vec.model;
+    const fetch = this.sql(
+      'SELECT e.vector AS embedding FROM memory_chunks c JOIN memory_embed_cache e ON e.model = ? AND e.text_hash = c.text_hash WHERE c.id = ?',
+    );
+    let qnorm = 0;
+    for (let i = 0; i < vector.length; i++) qnorm += vector[i]! * vector[i]!;
+    const rescored = leaders.slice(0, RESCORED).map(({ id, distance }) => {
+      const row = fetch.get(model, id) as { embedding: Buffer } | undefined;
+      if (!row || row.embedding.byteLength !== vector.length * 4) return { id, distance };
+      const stored = new Float32Array(row.embedding.buffer, row.embedding.byteOffset, row.embedding.byteLength / 4);
+      let dot = 0;
+      let norm = 0;
+      for (let i = 0; i < stored.length; i++) {
+        dot += stored[i]! * vector[i]!;
+        norm += stored[i]! * stored[i]!;
+      }
+      return { id, distance: norm > 0 && qnorm > 0 ? 1 - dot / Math.sqrt(norm * qnorm) : 1 };
+    });
+    return [...rescored.sort((a, b) => a.distance - b.distance), ...leaders.slice(RESCORED)].slice(0, k);
   }
 
   /** Exact nearest vectors with sqlite-vec's own scan (the reference the sketch is measured against). */
@@ -284,13 +310,8 @@ export class MemoryStore {
     ) as { id: number; distance: number }[];
   }
 
-  chunks(ids: number[]): Map<number, ChunkRow> {
-    const found = new Map<number, ChunkRow>();
-    for (const id of ids) {
-      const row = this.sql('SELECT id, path, source, start_line, end_line, text FROM memory_chunks WHERE id = ?').get(id) as ChunkRow | undefined;
-      if (row) found.set(id, row);
-    }
-    return found;
+  chunk(id: number): ChunkRow | null {
+    return (this.sql('SELECT id, path, source, start_line, end_line, text FROM memory_chunks WHERE id = ?').get(id) as ChunkRow | undefined) ?? null;
   }
 
   counts(): { files: number; skipped: number; chunks: number; embedded: number } {

@@ -270,10 +270,9 @@ export class Memory {
       fused.set(id, { ...e, score: e.score + keywordWeight / (RRF_K + rank + 1), keywordScore: -bm25 });
     });
     const ranked = [...fused].sort((a, b) => b[1].score - a[1].score);
-    const rows = store.chunks(ranked.map(([id]) => id));
     const items: SearchHit[] = [];
     for (const [id, s] of ranked) {
-      const row = rows.get(id);
+      const row = store.chunk(id);
       if (!row || (options.sources && !options.sources.includes(row.source)) || row.path === options.exclude) continue;
       items.push({ file: row.path, source: row.source, startLine: row.start_line, endLine: row.end_line, text: row.text, ...s });
       if (items.length >= options.limit) break;

@@ -5,8 +5,8 @@
 //   2. the unit vector as int8 (384 bytes): cosine similarity re-ranks the candidates.
 // Oversampling in step 1 keeps recall@10 against an exact scan high (the benchmark prints it).
 
-const MIN_CANDIDATES = 400;
-const CANDIDATE_SHARE = 0.02;
+const MIN_CANDIDATES = 800;
+const CANDIDATE_SHARE = 0.04;
 
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -112,13 +112,15 @@ export class VectorSketch {
       seen += histogram[cutoff]!;
       if (seen >= want) break;
     }
-    // 2. Exact-ish cosine on the int8 copies of the candidates.
+    // 2. Cosine on the int8 copies of the candidates (typed arrays: no garbage per candidate).
     const scale = qnorm > 0 ? 1 / Math.sqrt(qnorm) : 0;
-    const scored: { id: number; distance: number }[] = [];
+    const slots = new Int32Array(this.size);
+    let n = 0;
+    for (let slot = 0; slot < this.size; slot++) if (distances[slot]! <= cutoff) slots[n++] = slot;
+    const similarity = new Float32Array(n);
     const { int8, dim } = this;
-    for (let slot = 0; slot < this.size; slot++) {
-      if (distances[slot]! > cutoff) continue;
-      const base = slot * dim;
+    for (let c = 0; c < n; c++) {
+      const base = slots[c]! * dim;
       let dot = 0;
       let norm = 0;
       for (let i = 0; i < dim; i++) {
@@ -126,9 +128,9 @@ export class VectorSketch {
         dot += q * vector[i]!;
         norm += q * q;
       }
-      scored.push({ id: this.ids[slot]!, distance: norm > 0 ? 1 - (dot * scale) / Math.sqrt(norm) : 1 });
+      similarity[c] = norm > 0 ? (dot * scale) / Math.sqrt(norm) : 0;
     }
-    scored.sort((a, b) => a.distance - b.distance);
-    return scored.slice(0, k);
+    const order = Array.from({ length: n }, (_, c) => c).sort((a, b) => similarity[b]! - similarity[a]!);
+    return order.slice(0, k).map((c) => ({ id: this.ids[slots[c]!]!, distance: 1 - similarity[c]! }));
   }
 }
