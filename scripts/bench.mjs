@@ -249,15 +249,19 @@ async function agentLlamaSuite() {
     export { DEFAULT_SYSTEM_PROMPT } from ${here('main/agent/conversation-store.ts')};
     export { getTimeTool } from ${here('main/tools/get-time.ts')};
     export { execTool } from ${here('main/tools/exec.ts')};
+    export { memoryTools } from ${here('main/memory/tools.ts')};
     export { ToolRegistry } from ${here('main/tools/registry.ts')};
     export { pickThreads } from ${here('main/inference/llama/llama-provider.ts')};
   `);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perch-bench-model-'));
   const model = path.join(dir, 'tiny.gguf');
-  helpers.writeTinyGguf(model, { contextLength: 2048 });
+  // Room for the four tools' documentation (a token per character with this vocabulary) and the reply.
+  helpers.writeTinyGguf(model, { contextLength: 4096 });
   const tools = new helpers.ToolRegistry();
   tools.add(helpers.getTimeTool);
-  tools.add(helpers.execTool(dir, () => ({ timeoutMs: 60_000, maxOutputBytes: 65_536 }))); // the agent's tools, so the prompts match
+  // The agent's tools, so the prompts match (only their descriptions and schemas are used here).
+  tools.add(helpers.execTool(dir, () => ({ timeoutMs: 60_000, maxOutputBytes: 65_536 })));
+  for (const tool of helpers.memoryTools(null)) tools.add(tool);
   const functions = Object.fromEntries(tools.definitions().map(({ name, description, parameters: { $schema: _s, ...params } }) => [name, { description, params }]));
 
   // 1. Raw node-llama-cpp: the same model, context size, threads, system prompt, tools and prompt
@@ -268,7 +272,7 @@ async function agentLlamaSuite() {
   const threads = helpers.pickThreads();
   const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, usePrebuiltBinaries: true, logLevel: LlamaLogLevel.error, maxThreads: threads });
   const loaded = await llama.loadModel({ modelPath: model });
-  const context = await loaded.createContext({ contextSize: 2048, threads });
+  const context = await loaded.createContext({ contextSize: 4096, threads });
   const chat = new LlamaChat({ contextSequence: context.getSequence() });
   const rawRun = async () => {
     if (pin) spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });

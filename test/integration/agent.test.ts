@@ -16,7 +16,8 @@ let modelFile: string;
 beforeAll(() => {
   modelFile = path.join(tempDataDir(), 'tiny.gguf');
   // Its vocabulary is mostly byte tokens (about one token per character), so it needs room.
-  writeTinyGguf(modelFile, { contextLength: 2048 });
+  // A token per character: the four tools' documentation alone takes about 1,500 tokens.
+  writeTinyGguf(modelFile, { contextLength: 4096 });
 });
 
 describe('chat with a local llama model', () => {
@@ -26,6 +27,8 @@ describe('chat with a local llama model', () => {
     core = await startTestCore({ PERCH_MODEL: `llama:${modelFile}` });
     ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
     await ws.request('events.subscribe', { events: ['agent.delta'] });
+    // Short replies keep the suite quick; recall has tests of its own and would only crowd the window.
+    await ws.request('settings.update', { patch: { agent: { maxReplyTokens: 256 }, memory: { recallLimit: 0 } } });
   });
   afterAll(async () => {
     ws.close();
@@ -53,13 +56,13 @@ describe('chat with a local llama model', () => {
 
   it('reports the loaded model in system.status and answers /model and /usage without generating', async () => {
     expect((await ws.request('system.status')).result.domains.inference).toEqual({ status: 'ok', detail: 'llama:tiny.gguf' });
-    expect((await ws.request('chat.send', { text: '/model' })).result.text).toMatch(/^Answering with llama:tiny\.gguf \(context 2048 tokens\)/);
+    expect((await ws.request('chat.send', { text: '/model' })).result.text).toMatch(/^Answering with llama:tiny\.gguf \(context 4096 tokens\)/);
     expect((await ws.request('chat.send', { text: '/usage' })).result.text).toMatch(/This conversation: \d+ tokens in, \d+ out/);
     expect((await ws.request('chat.send', { text: '/help' })).result.text).toContain('/reset');
   });
 
   it('summarizes older turns when the history outgrows the window, and keeps every message', { timeout: 120_000 }, async () => {
-    const long = 'Please remember this detail about the garden, the roses and the old apple tree near the fence. '.repeat(3);
+    const long = 'Please remember this detail about the garden, the roses and the old apple tree near the fence. '.repeat(6);
     let conversationId: string | undefined;
     for (let i = 0; i < 5; i++) {
       const reply = await ws.request('chat.send', { text: `${i}: ${long}`, ...(conversationId ? { conversationId } : {}) }, GEN);
@@ -76,10 +79,10 @@ describe('chat with a local llama model', () => {
   });
 
   it('refuses a message that cannot fit the window, and keeps it', async () => {
-    const huge = 'x'.repeat(3000); // about one token per character in this vocabulary
+    const huge = 'x'.repeat(5000); // about one token per character in this vocabulary
     const reply = await ws.request('chat.send', { text: huge }, GEN);
     expect(reply.error).toMatchObject({ code: -32012, data: { code: 'message_too_long' } });
-    expect(reply.error.message).toMatch(/too long for the model's context window of 2048 tokens/);
+    expect(reply.error.message).toMatch(/too long for the model's context window of 4096 tokens/);
     const convo = (await ws.request('conversations.list', {})).result.items.find((c: any) => c.channel === 'dashboard');
     const last = (await ws.request('conversations.messages', { conversationId: convo.id, limit: 1 })).result.items[0];
     expect(last).toMatchObject({ role: 'user', text: huge });

@@ -367,7 +367,7 @@ describe('system', () => {
     const { result } = await ws.request('system.status');
     expect(result).toMatchObject({ version: core.version, mode: 'headless', dataDir: core.config.dataDir, secrets: { backend: 'file' }, gatewayToken: { source: 'env' } });
     expect(result.uptimeMs).toBeGreaterThanOrEqual(0);
-    expect(Object.keys(result.domains).sort()).toEqual(['gateway', 'inference', 'secrets', 'settings', 'store']);
+    expect(Object.keys(result.domains).sort()).toEqual(['gateway', 'inference', 'memory', 'secrets', 'settings', 'store']);
     expect(result.domains.inference).toEqual({ status: 'degraded', detail: 'no model configured' });
     expect(result.domains.store.detail).toMatch(/sqlite-vec v0\.1/);
     expect(result.domains.secrets.status).toBe('degraded');
@@ -384,7 +384,7 @@ describe('system', () => {
       ok: false,
       error: 'Invalid arguments for get_time: timezone: expected an IANA time zone such as Europe/Berlin',
     });
-    expect((await ws.request('tools.invoke', { name: 'rm_rf', args: {} })).result).toEqual({ ok: false, error: 'Unknown tool "rm_rf". Available: get_time, exec' });
+    expect((await ws.request('tools.invoke', { name: 'rm_rf', args: {} })).result).toEqual({ ok: false, error: 'Unknown tool "rm_rf". Available: get_time, exec, memory_search, memory_write' });
     ws.close();
   });
 
