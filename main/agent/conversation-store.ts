@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { conversationSchema, messageSchema, systemPromptSchema, toolCallSchema } from '../contract/methods';
-import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
+import { prepared, type Prepared } from '../store/prepared';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import type { Migration } from '../store/migrations';
 
@@ -129,8 +129,7 @@ export const DEFAULT_SYSTEM_PROMPT =
   'plainly. Use a tool when it helps; never claim a result you did not get from a tool.';
 
 export class ConversationStore {
-  // Compiled once: every message runs several of these.
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql: Prepared;
 
   /** Runs fn in one transaction (the wrapper is built once: building it prepares statements). */
   private readonly transaction: <T>(fn: () => T) => T;
@@ -139,13 +138,8 @@ export class ConversationStore {
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.sql = prepared(db);
     this.transaction = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
-  }
-
-  private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
-    return statement;
   }
 
   /** The current system prompt and its version (0 is the built-in default). */

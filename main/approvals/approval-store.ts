@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
 import type { z } from 'zod';
 import type { approvalRuleSchema, approvalSchema } from '../contract/approvals';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import type { Db } from '../store/database';
+import { prepared, type Prepared } from '../store/prepared';
 import type { Migration } from '../store/migrations';
 
 // Pending and past approvals, and the owner's "always allow" rules. State changes are single
@@ -114,17 +114,13 @@ export interface NewApproval {
 }
 
 export class ApprovalStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql: Prepared;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
-    return statement;
+  ) {
+    this.sql = prepared(db);
   }
 
   transaction<T>(fn: () => T): T {

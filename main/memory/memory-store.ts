@@ -1,5 +1,5 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
+import { prepared, type Prepared } from '../store/prepared';
 import type { Migration } from '../store/migrations';
 import { VectorSketch } from './vector-sketch';
 
@@ -72,19 +72,14 @@ export interface ChunkRow {
 }
 
 export class MemoryStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql: Prepared;
   private vec: { model: string; dim: number; table: string } | null;
   /** Loaded from the vector table at the first search, then kept in step with it. */
   private sketch: VectorSketch | null = null;
 
   constructor(private readonly db: Db) {
+    this.sql = prepared(db);
     this.vec = this.readVecState();
-  }
-
-  private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
-    return statement;
   }
 
   transaction<T>(fn: () => T): T {
@@ -110,7 +105,7 @@ export class MemoryStore {
   resetVectors(model: string, dim: number): void {
     const old = this.vec?.table ?? 'memory_vec';
     const table = `memory_vec_${Date.now().toString(36)}`;
-    this.statements.clear(); // statements on the old table are invalid now
+    this.sql.clear(); // statements on the old table are invalid now
     this.transaction(() => {
       this.db.exec(`CREATE VIRTUAL TABLE ${table} USING vec0(embedding float[${dim}] distance_metric=cosine)`);
       this.db.prepare("INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('vec_model', ?), ('vec_dim', ?), ('vec_table', ?)").run(model, String(dim), table);
