@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // On Linux with two or more cores the app runs on core 0 and this load generator on core 1:
 // otherwise the scheduler now and then puts both on one core and the latency measured is the
 // generator's, not the gateway's (p99 ~1.8 ms unpinned vs ~0.5 ms pinned on a 2-core VM).
-const pin = process.platform === 'linux' && os.cpus().length >= 2 && spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const pin = process.platform === 'linux' && os.cpus().length >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
 const appCommand = (args) => (pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]);
 const serveEntry = path.join(root, 'out/main/serve.js');
 const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -208,7 +208,7 @@ async function startInstantModel() {
     process.on('disconnect', () => process.exit(0));
   `);
   const child = fork(file, [], { stdio: 'ignore' });
-  if (pin) spawnSync('taskset', ['-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
+  if (pin) spawnSync('taskset', ['-a', '-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
   const next = () => new Promise((resolve) => child.once('message', resolve));
   const { url } = await next();
   return {
@@ -275,7 +275,7 @@ async function agentLlamaSuite() {
   const context = await loaded.createContext({ contextSize: 4096, threads });
   const chat = new LlamaChat({ contextSequence: context.getSequence() });
   const rawRun = async () => {
-    if (pin) spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    if (pin) spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
     let tokens = 0;
     let first = null;
     const t0 = process.hrtime.bigint();
@@ -284,7 +284,7 @@ async function agentLlamaSuite() {
       { functions, maxTokens: REPLY_TOKENS, onToken: (t) => (tokens += t.length), onTextChunk: () => (first ??= Number(process.hrtime.bigint() - t0) / 1e6) },
     );
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (pin) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+    if (pin) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
     return { tps: tokens / (ms / 1000), ttft: first, tokens };
   };
 
