@@ -1,0 +1,181 @@
+import type { Db } from '../store/database';
+import type { Migration } from '../store/migrations';
+import { prepared, type Prepared } from '../store/prepared';
+
+// What the channels must not lose: every inbound message (idempotent on the provider's message id,
+// so a redelivery is stored and answered once), the replies waiting to go out (a persistent queue,
+// in order per peer, retried with capped exponential backoff and jitter), and each channel's pause
+// state. Storing a reply and marking its message answered happen in one transaction, so a crash
+// leaves the message either unanswered (answered after the restart) or answered, never both.
+
+export const channelMigrations: Migration[] = [
+  {
+    domain: 'channels',
+    version: 1,
+    name: 'inbound, outbound queue and channel state',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE channel_state (
+          channel TEXT PRIMARY KEY,
+          paused INTEGER NOT NULL DEFAULT 0,
+          updated_at TEXT NOT NULL) STRICT;
+        CREATE TABLE inbound_messages (
+          channel TEXT NOT NULL,
+          provider_id TEXT NOT NULL,
+          peer TEXT NOT NULL,
+          sender TEXT NOT NULL,
+          text TEXT NOT NULL,
+          received_at TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('received', 'answered', 'ignored', 'paused')),
+          PRIMARY KEY (channel, provider_id)) STRICT;
+        CREATE INDEX inbound_unanswered ON inbound_messages (channel, received_at) WHERE status = 'received';
+        CREATE TABLE outbound_messages (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          channel TEXT NOT NULL,
+          peer TEXT NOT NULL,
+          text TEXT NOT NULL,
+          reply_to TEXT,
+          status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at TEXT NOT NULL,
+          last_error TEXT,
+          created_at TEXT NOT NULL,
+          sent_at TEXT) STRICT;
+        CREATE INDEX outbound_pending ON outbound_messages (channel, peer, id) WHERE status = 'pending';
+      `),
+  },
+];
+
+export interface InboundMessage {
+  channel: string;
+  providerId: string;
+  peer: string;
+  sender: string;
+  text: string;
+}
+
+export interface Outbound {
+  id: number;
+  channel: string;
+  peer: string;
+  text: string;
+  attempts: number;
+}
+
+export interface RetryPolicy {
+  baseMs: number;
+  capMs: number;
+  maxAttempts: number;
+  /** 0..1; injected in tests. */
+  random: () => number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1_000, capMs: 5 * 60_000, maxAttempts: 12, random: Math.random };
+
+/** Capped exponential backoff with "equal jitter": half fixed, half random, never above the cap. */
+export function backoffMs(attempt: number, policy: RetryPolicy): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * policy.random());
+}
+
+/** A pending message that is first in line for its peer (later ones wait behind it). */
+const FIRST_IN_LINE = "o.id = (SELECT min(id) FROM outbound_messages p WHERE p.channel = o.channel AND p.peer = o.peer AND p.status = 'pending')";
+
+export class ChannelStore {
+  private readonly sql: Prepared;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.sql = prepared(db);
+  }
+
+  paused(channel: string): boolean {
+    return ((this.sql('SELECT paused FROM channel_state WHERE channel = ?').get(channel) as { paused: number } | undefined)?.paused ?? 0) === 1;
+  }
+
+  setPaused(channel: string, paused: boolean): void {
+    this.sql(
+      'INSERT INTO channel_state (channel, paused, updated_at) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at',
+    ).run(channel, paused ? 1 : 0, this.now().toISOString());
+  }
+
+  /** Stores an inbound message once; a redelivery of the same provider id is a duplicate. */
+  receive(message: InboundMessage, status: 'received' | 'ignored' | 'paused'): 'new' | 'duplicate' {
+    const { changes } = this.sql(
+      'INSERT OR IGNORE INTO inbound_messages (channel, provider_id, peer, sender, text, received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(message.channel, message.providerId, message.peer, message.sender, message.text, this.now().toISOString(), status);
+    return changes === 1 ? 'new' : 'duplicate';
+  }
+
+  /** Accepted messages not answered yet, oldest first (after a crash: still to answer). */
+  unanswered(channel: string): InboundMessage[] {
+    return this.sql(
+      "SELECT channel, provider_id AS providerId, peer, sender, text FROM inbound_messages WHERE channel = ? AND status = 'received' ORDER BY received_at, rowid",
+    ).all(channel) as InboundMessage[];
+  }
+
+  /** Queues a reply's parts and marks the message answered, together. */
+  answer(channel: string, providerId: string, peer: string, parts: string[]): void {
+    const at = this.now().toISOString();
+    this.db.transaction(() => {
+      const { changes } = this.sql("UPDATE inbound_messages SET status = 'answered' WHERE channel = ? AND provider_id = ? AND status = 'received'").run(channel, providerId);
+      if (changes === 0) return; // answered already (or never accepted): nothing is sent twice
+      for (const text of parts) {
+        this.sql("INSERT INTO outbound_messages (channel, peer, text, reply_to, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)").run(
+          channel,
+          peer,
+          text,
+          providerId,
+          at,
+          at,
+        );
+      }
+    })();
+  }
+
+  /** Queues a message that answers nothing (a notice, an approval request). */
+  enqueue(channel: string, peer: string, text: string): void {
+    const at = this.now().toISOString();
+    this.sql("INSERT INTO outbound_messages (channel, peer, text, status, next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)").run(channel, peer, text, at, at);
+  }
+
+  /** For each peer, its oldest pending message if it is due: order per peer is kept by sending one at a time. */
+  due(channel: string): Outbound[] {
+    const at = this.now().toISOString();
+    return this.sql(
+      `SELECT o.id, o.channel, o.peer, o.text, o.attempts FROM outbound_messages o
+       WHERE o.channel = ? AND o.status = 'pending' AND o.next_attempt_at <= ? AND ${FIRST_IN_LINE}
+       ORDER BY o.id`,
+    ).all(channel, at) as Outbound[];
+  }
+
+  sent(id: number): void {
+    this.sql("UPDATE outbound_messages SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?").run(this.now().toISOString(), id);
+  }
+
+  /** A failed send: tried again later, or given up after the last attempt (returns which). */
+  failed(id: number, error: string): 'retry' | 'gave-up' {
+    const row = this.sql('SELECT attempts FROM outbound_messages WHERE id = ?').get(id) as { attempts: number } | undefined;
+    if (!row) return 'gave-up';
+    const attempts = row.attempts + 1;
+    if (attempts >= this.retry.maxAttempts) {
+      this.sql("UPDATE outbound_messages SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?").run(attempts, error, id);
+      return 'gave-up';
+    }
+    const next = new Date(this.now().getTime() + backoffMs(attempts, this.retry)).toISOString();
+    this.sql('UPDATE outbound_messages SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?').run(attempts, error, next, id);
+    return 'retry';
+  }
+
+  /** When the channel's next message can go (the earliest among each peer's first in line), if any. */
+  nextDue(channel: string): Date | null {
+    const row = this.sql(
+      `SELECT min(o.next_attempt_at) AS at FROM outbound_messages o
+       WHERE o.channel = ? AND o.status = 'pending' AND ${FIRST_IN_LINE}`,
+    ).get(channel) as { at: string | null };
+    return row.at ? new Date(row.at) : null;
+  }
+}
