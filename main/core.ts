@@ -33,6 +33,10 @@ import { inferenceHandlers } from './inference/handlers';
 import { detectOllama, OLLAMA_DEFAULT_URL } from './inference/model-catalog';
 import { ModelManager } from './inference/model-manager';
 import { HealthRegistry } from './system/health';
+import { ChannelManager } from './channels/channel-manager';
+import { channelMigrations, ChannelStore } from './channels/channel-store';
+import { channelHandlers } from './channels/handlers';
+import { TelegramAdapter } from './channels/telegram-adapter';
 import { memoryHandlers } from './memory/handlers';
 import { EmptyQuery, Memory } from './memory/memory';
 import { memoryMigrations, MemoryStore } from './memory/memory-store';
@@ -48,7 +52,7 @@ import { systemHandlers } from './system/handlers';
 export const VERSION: string = pkg.version;
 
 /** Every domain's migrations, in the order the domains depend on each other. */
-export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations];
+export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations, ...channelMigrations];
 
 /** Conversations answered at the same time (each conversation is itself one at a time). */
 const CONCURRENT_CONVERSATIONS = 4;
@@ -248,6 +252,24 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     memory.start();
     cleanup.push(() => memory.close());
     router.register(memoryHandlers(memory));
+    const channels = new ChannelManager({
+      store: new ChannelStore(db),
+      agent,
+      bus,
+      log,
+      allowFrom: (channel) => (channel === 'telegram' ? settings.get().telegram.allowFrom : channel === 'whatsapp' ? settings.get().whatsapp.allowFrom : []),
+    });
+    if (config.secrets.telegramToken) channels.add(new TelegramAdapter({ token: config.secrets.telegramToken, apiRoot: settings.get().telegram.apiRoot, log }));
+    router.register(channelHandlers(channels));
+    // Not awaited: a slow or unreachable chat network must not hold up the start (status shows it).
+    void channels.start().catch((error: Error) => log.error('channels failed to start', { error: error.message }));
+    cleanup.push(() => channels.stop());
+    health.register('channels', () => {
+      const views = channels.list();
+      if (views.length === 0) return { status: 'ok', detail: 'no channel set up' };
+      const broken = views.filter((v) => v.state === 'error' || v.state === 'logged-out');
+      return { status: broken.length ? 'degraded' : 'ok', detail: views.map((v) => `${v.channel}: ${v.state}${v.detail ? ` (${v.detail})` : ''}`).join('; ') };
+    });
     health.register('memory', () => {
       const { degraded, detail } = memory.status();
       return { status: degraded ? 'degraded' : 'ok', detail };

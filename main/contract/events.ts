@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { approvalSchema } from './approvals';
+import { channelViewSchema } from './channels';
 import { settingsSchema } from './settings';
 
 // Every server event and its payload. Delivered as JSON-RPC notifications
@@ -19,6 +20,8 @@ export const events = {
   'agent.delta': z.object({ conversationId: z.string(), text: z.string() }),
   /** Vectors being (re)computed for the memory index; search works meanwhile. */
   'memory.progress': z.object({ embedded: z.number().int().nonnegative(), total: z.number().int().nonnegative(), done: z.boolean() }),
+  /** A channel connected, paused, lost its connection… */
+  'channel.status': channelViewSchema,
   /** A command waits for the owner's decision. */
   'approval.requested': approvalSchema,
   /** An approval was decided, expired, or its command finished running. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { settingsPatchSchema, settingsSchema } from './settings';
 import { approvalRuleSchema, approvalSchema, ruleFields } from './approvals';
+import { channelViewSchema } from './channels';
 import { eventNameSchema } from './events';
 
 // Every RPC method: params and result schemas. `public` methods may be called before the
@@ -193,6 +194,21 @@ export const methods = {
     summary: 'Delete a note file (by name) or every note line mentioning the text, with their index rows.',
     params: z.strictObject({ text: z.string().trim().min(1).max(1_000) }),
     result: z.object({ files: z.array(z.string()), lines: z.number().int() }),
+  }),
+  'channels.list': method({
+    summary: 'The chat channels that are set up, with their state.',
+    params: noParams,
+    result: z.object({ items: z.array(channelViewSchema) }),
+  }),
+  'channels.pause': method({
+    summary: 'Pause a channel (or all): messages are still received and stored, none is answered.',
+    params: z.strictObject({ channel: z.string().min(1).max(32).optional() }),
+    result: z.object({ items: z.array(channelViewSchema) }),
+  }),
+  'channels.resume': method({
+    summary: 'Resume a channel (or all); what arrived while paused is not answered retroactively.',
+    params: z.strictObject({ channel: z.string().min(1).max(32).optional() }),
+    result: z.object({ items: z.array(channelViewSchema) }),
   }),
   'approvals.list': method({
     summary: 'Approvals, newest first: pending ones, decided ones (history), or all.',
