@@ -258,6 +258,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       bus,
       log,
       allowFrom: (channel) => (channel === 'telegram' ? settings.get().telegram.allowFrom : channel === 'whatsapp' ? settings.get().whatsapp.allowFrom : []),
+      approvals: gate,
+    });
+    bus.subscribe((event, payload) => {
+      if (event === 'approval.requested') void channels.offerApproval(payload as EventPayload<'approval.requested'>);
     });
     if (config.secrets.telegramToken) channels.add(new TelegramAdapter({ token: config.secrets.telegramToken, apiRoot: settings.get().telegram.apiRoot, log }));
     router.register(channelHandlers(channels));

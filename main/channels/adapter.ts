@@ -10,11 +10,28 @@ export interface AdapterStatus {
   detail?: string;
 }
 
+/** Someone pressed a button under an approval request. */
+export interface ApprovalAction {
+  sender: string;
+  approvalId: string;
+  decision: 'approve' | 'deny';
+  /** Tells the person how it went (and updates the message that held the buttons). */
+  settle(outcome: string): Promise<void>;
+}
+
+export interface AdapterHooks {
+  /** Every inbound message goes here (which stores it before answering). */
+  inbound(message: InboundMessage): void;
+  status(status: AdapterStatus): void;
+  action(action: ApprovalAction): void;
+}
+
 export interface ChannelAdapter {
   readonly name: string;
-  /** Starts receiving; every inbound message goes to `inbound` (which stores it before answering). */
-  start(inbound: (message: InboundMessage) => void, onStatus: (status: AdapterStatus) => void): Promise<void>;
+  start(hooks: AdapterHooks): Promise<void>;
   stop(): Promise<void>;
   /** Sends one message (already cut to the channel's limit); throws when it could not. */
   send(peer: string, text: string): Promise<void>;
+  /** An approval request with Approve / Deny, where the channel has buttons. */
+  sendApproval?(peer: string, text: string, approvalId: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { MessageTooLong, type Agent } from '../agent/agent';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
-import type { AdapterStatus, ChannelAdapter, ChannelState } from './adapter';
+import type { AdapterStatus, ApprovalAction, ChannelAdapter, ChannelState } from './adapter';
 import type { ChannelStore, InboundMessage } from './channel-store';
 import { chunkReply } from './reply-chunks';
 
@@ -22,8 +22,10 @@ export interface ChannelManagerDeps {
   agent: Pick<Agent, 'handle'>;
   bus: EventBus;
   log: Logger;
-  /** Sender ids allowed to talk to Perch on a channel. */
+  /** Sender ids allowed to talk to Perch on a channel; the first is the owner. */
   allowFrom: (channel: string) => string[];
+  /** Decides approvals pressed in a chat (the approval gate). */
+  approvals?: { resolve(id: string, decision: 'approve' | 'deny', remember: boolean, surface: string): Promise<{ approval: { status: string; run: { exitCode: number | null } | null } }> };
 }
 
 export class ChannelManager {
@@ -40,10 +42,11 @@ export class ChannelManager {
     for (const [name, entry] of this.adapters) {
       this.setStatus(name, { state: 'connecting' });
       try {
-        await entry.adapter.start(
-          (message) => void this.inbound(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message })),
-          (status) => this.setStatus(name, status),
-        );
+        await entry.adapter.start({
+          inbound: (message) => void this.inbound(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message })),
+          status: (status) => this.setStatus(name, status),
+          action: (action) => void this.decide(name, action),
+        });
       } catch (error) {
         this.setStatus(name, { state: 'error', detail: (error as Error).message });
         continue;
@@ -102,6 +105,32 @@ export class ChannelManager {
 
   private publish(name: string): void {
     this.deps.bus.publish('channel.status', this.view(name));
+  }
+
+  /** Offers an approval request to the owner on every channel with buttons. */
+  async offerApproval(approval: { id: string; command: string; cwd: string; risk: string; conversationId: string | null; channel: string | null }): Promise<void> {
+    for (const [name, entry] of this.adapters) {
+      const owner = this.deps.allowFrom(name)[0];
+      if (!owner || !entry.adapter.sendApproval || entry.status.state !== 'connected') continue;
+      const text = `Perch wants to run:\n${approval.command}\nin ${approval.cwd}\n\n${approval.risk}\n\n(approval ${approval.id})`;
+      await entry.adapter.sendApproval(owner, text, approval.id).catch((error: Error) => this.deps.log.warn('could not offer an approval', { channel: name, error: error.message }));
+    }
+  }
+
+  /** A button pressed in a chat: only the owner may decide. */
+  private async decide(channel: string, action: ApprovalAction): Promise<void> {
+    if (this.deps.allowFrom(channel)[0] !== action.sender || !this.deps.approvals) {
+      await action.settle('Only the owner can decide this.').catch(() => undefined);
+      return;
+    }
+    let outcome: string;
+    try {
+      const { approval } = await this.deps.approvals.resolve(action.approvalId, action.decision, false, channel);
+      outcome = approval.status === 'approved' ? `Approved: ran${approval.run?.exitCode !== undefined && approval.run?.exitCode !== null ? ` (exit code ${approval.run.exitCode})` : ''}.` : 'Denied: it did not run.';
+    } catch (error) {
+      outcome = (error as Error).message;
+    }
+    await action.settle(outcome).catch((error: Error) => this.deps.log.warn('could not confirm a decision in the chat', { channel, error: error.message }));
   }
 
   /** Stores, filters and answers one inbound message. */

@@ -1,7 +1,6 @@
-import { Bot, GrammyError, HttpError } from 'grammy';
+import { Bot, GrammyError, HttpError, InlineKeyboard } from 'grammy';
 import type { Logger } from '../log/logger';
-import type { AdapterStatus, ChannelAdapter } from './adapter';
-import type { InboundMessage } from './channel-store';
+import type { AdapterHooks, ChannelAdapter } from './adapter';
 
 // Telegram through grammY with long polling. The Bot API root can point at a local emulator.
 // Messages without text (photos, voice…) arrive as a placeholder naming what was sent.
@@ -18,19 +17,38 @@ export class TelegramAdapter implements ChannelAdapter {
 
   constructor(private readonly options: TelegramOptions) {}
 
-  async start(inbound: (message: InboundMessage) => void, onStatus: (status: AdapterStatus) => void): Promise<void> {
+  async start(hooks: AdapterHooks): Promise<void> {
+    const onStatus = hooks.status;
     const bot = new Bot(this.options.token, this.options.apiRoot ? { client: { apiRoot: this.options.apiRoot } } : {});
     this.bot = bot;
     bot.on('message', (ctx) => {
       const message = ctx.message;
       const media = ['photo', 'voice', 'video', 'document', 'sticker', 'audio', 'location', 'contact'].find((kind) => kind in message);
       const text = message.text ?? message.caption ?? (media ? `[${media}]` : '[an unsupported message]');
-      inbound({
+      hooks.inbound({
         channel: this.name,
         providerId: `${message.chat.id}:${message.message_id}`,
         peer: String(message.chat.id),
         sender: String(message.from?.id ?? message.chat.id),
         text,
+      });
+    });
+    // Approve / Deny under an approval request: callback data "approve:ID" or "deny:ID".
+    bot.on('callback_query:data', async (ctx) => {
+      const match = /^(approve|deny):([a-z0-9]{6})$/.exec(ctx.callbackQuery.data);
+      if (!match) {
+        await ctx.answerCallbackQuery({ text: 'This button is no longer valid.' });
+        return;
+      }
+      hooks.action({
+        sender: String(ctx.from.id),
+        approvalId: match[2]!,
+        decision: match[1] as 'approve' | 'deny',
+        settle: async (outcome) => {
+          await ctx.answerCallbackQuery({ text: outcome.slice(0, 190) });
+          const original = ctx.callbackQuery.message && 'text' in ctx.callbackQuery.message ? ctx.callbackQuery.message.text : '';
+          await ctx.editMessageText(`${original ?? ''}\n\n${outcome}`.trim().slice(0, 4000)).catch(() => undefined);
+        },
       });
     });
     bot.catch((error) => this.options.log.warn('a Telegram update failed', { error: error.message }));
@@ -54,9 +72,19 @@ export class TelegramAdapter implements ChannelAdapter {
 
   async send(peer: string, text: string): Promise<void> {
     if (!this.bot) throw new Error('Telegram is not running');
-    // Chat ids are numbers on Telegram (kept as text by the channels).
-    await this.bot.api.sendMessage(/^-?\d+$/.test(peer) ? Number(peer) : peer, text);
+    await this.bot.api.sendMessage(chatId(peer), text);
   }
+
+  async sendApproval(peer: string, text: string, approvalId: string): Promise<void> {
+    if (!this.bot) throw new Error('Telegram is not running');
+    const keyboard = new InlineKeyboard().text('Approve', `approve:${approvalId}`).text('Deny', `deny:${approvalId}`);
+    await this.bot.api.sendMessage(chatId(peer), text, { reply_markup: keyboard });
+  }
+}
+
+/** Chat ids are numbers on Telegram (kept as text by the channels). */
+function chatId(peer: string): number | string {
+  return /^-?\d+$/.test(peer) ? Number(peer) : peer;
 }
 
 function describe(error: unknown): string {

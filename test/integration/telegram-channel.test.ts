@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import TelegramServer from 'telegram-test-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
@@ -6,8 +8,8 @@ import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
 import { freePort } from '../helpers/serve-process';
 
-// Perch on Telegram, end to end against the Bot API emulator: allowed and unknown senders, and
-// pause / resume.
+// Perch on Telegram, end to end against the Bot API emulator: allowed and unknown senders,
+// pause / resume, and approvals decided with buttons.
 
 const BOT_TOKEN = '123456:perch-test-token-abcdefghijkl';
 const OWNER = 1001;
@@ -69,5 +71,33 @@ describe('the Telegram channel', () => {
     expect((await ws.request('channels.resume', { channel: 'telegram' })).result.items[0]).toMatchObject({ state: 'connected', paused: false });
     expect(await exchange(OWNER, 'back again')).toEqual(['You said: back again']);
     expect((await ws.request('channels.pause', { channel: 'whatsapp' })).error).toMatchObject({ data: { code: 'not_found' } });
+  });
+
+  it('offers an approval to the owner with buttons; Approve runs the command once, a stranger cannot decide', async () => {
+    await ws.request('events.subscribe', { events: ['approval.requested'] });
+    const before = sentTo(OWNER).length;
+    const reply = ws.request('tools.invoke', { name: 'exec', args: { command: 'echo approved-in-telegram >> telegram.txt' } }, 15_000);
+    const { params: approval } = await ws.waitFor((f) => f.method === 'approval.requested');
+    for (let i = 0; i < 100 && sentTo(OWNER).length === before; i++) await new Promise((r) => setTimeout(r, 20));
+    const offer = (emulator.storage.botMessages as any[]).filter((u) => String(u.message.chat_id) === String(OWNER)).at(-1)!.message;
+    expect(offer.text).toContain('echo approved-in-telegram >> telegram.txt');
+    expect(offer.text).toContain(`(approval ${approval.id})`);
+    const buttons = JSON.parse(JSON.stringify(offer.reply_markup)).inline_keyboard[0].map((b: any) => [b.text, b.callback_data]);
+    expect(buttons).toEqual([['Approve', `approve:${approval.id}`], ['Deny', `deny:${approval.id}`]]);
+
+    const press = async (id: number, data: string) => {
+      const c = emulator.getClient(BOT_TOKEN, { userId: id, chatId: OWNER });
+      await c.sendCallback(c.makeCallbackQuery(data, { message: { message_id: offer.message_id, chat: { id: OWNER } } as any }) as any);
+    };
+    await press(STRANGER, `approve:${approval.id}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await ws.request('approvals.list', { status: 'pending' })).result.items.map((a: any) => a.id)).toEqual([approval.id]);
+
+    await press(OWNER, `approve:${approval.id}`);
+    expect((await reply).result).toEqual({ ok: true, output: '', exitCode: 0 });
+    await press(OWNER, `approve:${approval.id}`); // pressed twice: refused, nothing runs again
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fs.readFileSync(path.join(core.config.dataDir, 'workspace', 'telegram.txt'), 'utf8')).toBe('approved-in-telegram\n');
+    expect((await ws.request('approvals.list', { status: 'history', limit: 1 })).result.items[0]).toMatchObject({ id: approval.id, decidedBy: 'telegram' });
   });
 });
