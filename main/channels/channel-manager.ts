@@ -3,7 +3,13 @@ import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
 import type { AdapterStatus, ApprovalAction, ChannelAdapter, ChannelState } from './adapter';
 import type { ChannelStore, InboundMessage } from './channel-store';
+import { TokenBucket } from '../gateway/token-bucket';
 import { chunkReply } from './reply-chunks';
+
+/** Per sender: a burst of this many messages, then this many a minute; the rest get one notice. */
+const SENDER_BURST = 8;
+const SENDER_PER_MINUTE = 20;
+export const FLOOD_NOTICE = "You're sending messages faster than I can answer, so I'm skipping some. Give me a moment and send what matters again.";
 
 // Runs the enabled channels: stores every inbound message once, lets only allowed senders reach the
 // agent, answers each conversation in order, queues replies durably and delivers them in order per
@@ -31,6 +37,8 @@ export interface ChannelManagerDeps {
 export class ChannelManager {
   private readonly adapters = new Map<string, { adapter: ChannelAdapter; status: AdapterStatus; timer: NodeJS.Timeout | null; sending: boolean }>();
   private stopped = false;
+  /** Allowed senders only (strangers never get this far), so this stays small. */
+  private readonly senders = new Map<string, { bucket: TokenBucket; noticed: boolean }>();
 
   constructor(private readonly deps: ChannelManagerDeps) {}
 
@@ -136,14 +144,37 @@ export class ChannelManager {
   /** Stores, filters and answers one inbound message. */
   async inbound(message: InboundMessage): Promise<void> {
     const allowed = this.deps.allowFrom(message.channel).includes(message.sender);
-    // Unknown senders are recorded but never reach the model.
-    const status = !allowed ? 'ignored' : this.deps.store.paused(message.channel) ? 'paused' : 'received';
+    const flooding = allowed && this.flooding(message);
+    // Unknown senders are recorded but never reach the model; a flood is recorded and skipped.
+    const status = !allowed || flooding ? 'ignored' : this.deps.store.paused(message.channel) ? 'paused' : 'received';
     if (this.deps.store.receive(message, status) === 'duplicate') return;
     if (status !== 'received') {
       if (!allowed) this.deps.log.info('message from an unknown sender ignored', { channel: message.channel });
+      if (flooding) this.noticeFlood(message);
       return;
     }
     await this.answer(message);
+  }
+
+  private flooding(message: InboundMessage): boolean {
+    const key = `${message.channel}:${message.sender}`;
+    let sender = this.senders.get(key);
+    if (!sender) this.senders.set(key, (sender = { bucket: new TokenBucket(() => ({ perSecond: SENDER_PER_MINUTE / 60, burst: SENDER_BURST })), noticed: false }));
+    if (sender.bucket.take() === 0) {
+      sender.noticed = false;
+      return false;
+    }
+    return true;
+  }
+
+  /** One polite notice per flood, not one per skipped message. */
+  private noticeFlood(message: InboundMessage): void {
+    const sender = this.senders.get(`${message.channel}:${message.sender}`)!;
+    if (sender.noticed) return;
+    sender.noticed = true;
+    this.deps.log.warn('a sender is flooding; messages skipped', { channel: message.channel });
+    this.deps.store.enqueue(message.channel, message.peer, FLOOD_NOTICE);
+    this.deliver(message.channel);
   }
 
   private async answer(message: InboundMessage): Promise<void> {

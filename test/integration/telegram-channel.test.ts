@@ -3,6 +3,7 @@ import path from 'node:path';
 import TelegramServer from 'telegram-test-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
+import { FLOOD_NOTICE } from '../../main/channels/channel-manager';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
@@ -14,6 +15,7 @@ import { freePort } from '../helpers/serve-process';
 const BOT_TOKEN = '123456:perch-test-token-abcdefghijkl';
 const OWNER = 1001;
 const STRANGER = 2002;
+const FRIEND = 3003;
 
 describe('the Telegram channel', () => {
   let emulator: TelegramServer;
@@ -27,7 +29,7 @@ describe('the Telegram channel', () => {
     core = await startTestCore({
       PERCH_TELEGRAM_TOKEN: BOT_TOKEN,
       PERCH_TELEGRAM_API_ROOT: emulator.config.apiURL,
-      PERCH_TELEGRAM_ALLOW_FROM: String(OWNER),
+      PERCH_TELEGRAM_ALLOW_FROM: `${OWNER},${FRIEND}`,
       PERCH_MODEL: `openai:gpt-test@${model.url}/v1`,
     });
     ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
@@ -99,5 +101,18 @@ describe('the Telegram channel', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(fs.readFileSync(path.join(core.config.dataDir, 'workspace', 'telegram.txt'), 'utf8')).toBe('approved-in-telegram\n');
     expect((await ws.request('approvals.list', { status: 'history', limit: 1 })).result.items[0]).toMatchObject({ id: approval.id, decidedBy: 'telegram' });
+  });
+
+  it('answers a flood from one sender only up to its limit, with one polite notice', async () => {
+    const c = emulator.getClient(BOT_TOKEN, { userId: FRIEND, chatId: FRIEND });
+    for (let i = 0; i < 12; i++) await c.sendMessage(c.makeMessage(`flood ${i}`));
+    const deadline = Date.now() + 10_000;
+    while (sentTo(FRIEND).filter((t) => t.startsWith('You said')).length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // nothing more comes
+    const got = sentTo(FRIEND);
+    expect(got.filter((t) => t === FLOOD_NOTICE)).toHaveLength(1);
+    expect(got.filter((t) => t.startsWith('You said'))).toEqual(Array.from({ length: 8 }, (_, i) => `You said: flood ${i}`)); // in order
+    const stored = core.db.prepare("SELECT status, count(*) AS n FROM inbound_messages WHERE sender = ? GROUP BY status ORDER BY status").all(String(FRIEND));
+    expect(stored).toEqual([{ status: 'answered', n: 8 }, { status: 'ignored', n: 4 }]); // nothing lost: all twelve are stored
   });
 });
