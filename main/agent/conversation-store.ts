@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { conversationSchema, messageSchema, systemPromptSchema, toolCallSchema } from '../contract/methods';
 import type { Db } from '../store/database';
-import { prepared, type Prepared } from '../store/prepared';
+import { prepared, transactor, type Prepared } from '../store/prepared';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import type { Migration } from '../store/migrations';
 
@@ -131,7 +131,6 @@ export const DEFAULT_SYSTEM_PROMPT =
 export class ConversationStore {
   private readonly sql: Prepared;
 
-  /** Runs fn in one transaction (the wrapper is built once: building it prepares statements). */
   private readonly transaction: <T>(fn: () => T) => T;
 
   constructor(
@@ -139,7 +138,7 @@ export class ConversationStore {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.sql = prepared(db);
-    this.transaction = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
+    this.transaction = transactor(db);
   }
 
   /** The current system prompt and its version (0 is the built-in default). */

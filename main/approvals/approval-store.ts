@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { approvalRuleSchema, approvalSchema } from '../contract/approvals';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import type { Db } from '../store/database';
-import { prepared, type Prepared } from '../store/prepared';
+import { prepared, transactor, type Prepared } from '../store/prepared';
 import type { Migration } from '../store/migrations';
 
 // Pending and past approvals, and the owner's "always allow" rules. State changes are single
@@ -121,11 +121,10 @@ export class ApprovalStore {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.sql = prepared(db);
+    this.transaction = transactor(db);
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
+  readonly transaction: <T>(fn: () => T) => T;
 
   create(a: NewApproval): Approval {
     const now = this.now();

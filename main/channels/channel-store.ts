@@ -1,6 +1,6 @@
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
-import { prepared, type Prepared } from '../store/prepared';
+import { prepared, transactor, type Prepared } from '../store/prepared';
 
 // What the channels must not lose: every inbound message (idempotent on the provider's message id,
 // so a redelivery is stored and answered once), the replies waiting to go out (a persistent queue,
@@ -83,6 +83,7 @@ const FIRST_IN_LINE = "o.id = (SELECT min(id) FROM outbound_messages p WHERE p.c
 
 export class ChannelStore {
   private readonly sql: Prepared;
+  private readonly transaction: <T>(fn: () => T) => T;
 
   constructor(
     private readonly db: Db,
@@ -90,6 +91,7 @@ export class ChannelStore {
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {
     this.sql = prepared(db);
+    this.transaction = transactor(db);
   }
 
   paused(channel: string): boolean {
@@ -120,7 +122,7 @@ export class ChannelStore {
   /** Queues a reply's parts and marks the message answered, together. */
   answer(channel: string, providerId: string, peer: string, parts: string[]): void {
     const at = this.now().toISOString();
-    this.db.transaction(() => {
+    this.transaction(() => {
       const { changes } = this.sql("UPDATE inbound_messages SET status = 'answered' WHERE channel = ? AND provider_id = ? AND status = 'received'").run(channel, providerId);
       if (changes === 0) return; // answered already (or never accepted): nothing is sent twice
       for (const text of parts) {
@@ -133,7 +135,7 @@ export class ChannelStore {
           at,
         );
       }
-    })();
+    });
   }
 
   /** Queues a message that answers nothing (a notice, an approval request). */

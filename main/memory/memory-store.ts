@@ -1,5 +1,5 @@
 import type { Db } from '../store/database';
-import { prepared, type Prepared } from '../store/prepared';
+import { prepared, transactor, type Prepared } from '../store/prepared';
 import type { Migration } from '../store/migrations';
 import { VectorSketch } from './vector-sketch';
 
@@ -79,12 +79,11 @@ export class MemoryStore {
 
   constructor(private readonly db: Db) {
     this.sql = prepared(db);
+    this.transaction = transactor(db);
     this.vec = this.readVecState();
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
+  readonly transaction: <T>(fn: () => T) => T;
 
   private readVecState(): { model: string; dim: number; table: string } | null {
     const meta = Object.fromEntries((this.db.prepare('SELECT key, value FROM memory_meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));

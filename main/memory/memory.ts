@@ -5,6 +5,7 @@ import type { Settings } from '../contract/settings';
 import type { EventBus } from '../events/bus';
 import { ModelError, type EmbeddingProvider } from '../inference/provider';
 import type { Logger } from '../log/logger';
+import { writeFileAtomic } from '../store/atomic-write';
 import { chunkMarkdown, CHUNK_CHARS, type Chunk } from './chunker';
 import { ftsQuery, ftsText } from './fts-text';
 import type { MemorySource, MemoryStore, NewChunk } from './memory-store';
@@ -174,14 +175,17 @@ export class Memory {
     if (messages.length === 0) return 0;
     const chunks: Chunk[] = [];
     let current: TranscriptMessage[] = [];
+    let length = 0;
     const flush = () => {
       if (current.length === 0) return;
       chunks.push({ text: current.map((m) => `${m.role}: ${m.text}`).join('\n'), startLine: current[0]!.id, endLine: current.at(-1)!.id });
       current = [];
+      length = 0;
     };
     for (const m of messages) {
-      if (current.reduce((n, x) => n + x.text.length, 0) + m.text.length > CHUNK_CHARS) flush();
+      if (length + m.text.length > CHUNK_CHARS) flush();
       current.push(m);
+      length += m.text.length;
     }
     flush();
     const last = messages.at(-1)!.id;
@@ -199,7 +203,7 @@ export class Memory {
     const existing = fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : `# ${day}\n`;
     const entry = `- ${now.toISOString().slice(11, 16)} ${text.trim().replace(/\s*\n\s*/g, ' ')}`;
     const content = `${existing.replace(/\n*$/, '\n')}${entry}\n`;
-    writeAtomically(full, content);
+    writeFileAtomic(full, content);
     await this.indexNote(file);
     return { file, line: content.trimEnd().split('\n').length };
   }
@@ -226,7 +230,7 @@ export class Memory {
       if (typeof text !== 'string' || !text.toLowerCase().includes(lower)) continue;
       const kept = text.split('\n').filter((line) => !line.toLowerCase().includes(lower));
       lines += text.split('\n').length - kept.length;
-      writeAtomically(full, kept.join('\n'));
+      writeFileAtomic(full, kept.join('\n'));
       await this.indexNote(file);
       files.push(file);
     }
@@ -408,9 +412,3 @@ export function listNotes(dir: string): string[] {
     .sort();
 }
 
-/** Written to a temporary file and renamed: a crash leaves the old note or the new one. */
-function writeAtomically(file: string, content: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, content);
-  fs.renameSync(temp, file);
-}

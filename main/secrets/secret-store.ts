@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger';
 import { registerSecret } from '../log/redact';
+import { writeFileAtomic } from '../store/atomic-write';
 
 // Secrets (gateway token, bot tokens, API keys) live in the OS keychain through keytar. Where no
 // keychain is reachable (a server without a Secret Service), they go to a 0600 file in the data
@@ -122,10 +123,7 @@ function fileStore(file: string, detail: string): SecretStore {
     }
   };
   const write = (values: Record<string, string>) => {
-    // Write-then-rename: a crash mid-write leaves the old file, never a truncated one.
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(values, null, 2), { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, JSON.stringify(values, null, 2), 0o600);
     fs.chmodSync(file, 0o600);
   };
   return {

@@ -18,3 +18,12 @@ export function prepared(db: Db): Prepared {
   get.clear = () => cache.clear();
   return get;
 }
+
+/**
+ * Runs a function in one transaction (nested calls become savepoints). The wrapper is built once:
+ * building it prepares statements.
+ */
+export function transactor(db: Db): <T>(fn: () => T) => T {
+  const run = db.transaction((fn: () => unknown) => fn());
+  return <T>(fn: () => T) => run(fn) as T;
+}
