@@ -33,10 +33,11 @@ import { inferenceHandlers } from './inference/handlers';
 import { detectOllama, OLLAMA_DEFAULT_URL } from './inference/model-catalog';
 import { ModelManager } from './inference/model-manager';
 import { HealthRegistry } from './system/health';
-import { ChannelManager } from './channels/channel-manager';
-import { channelMigrations, ChannelStore } from './channels/channel-store';
+import { channelMigrations } from './channels/channel-store';
 import { channelHandlers } from './channels/handlers';
-import { TelegramAdapter } from './channels/telegram-adapter';
+import { setupChannels } from './channels/setup';
+import type { SocketFactory } from './channels/whatsapp-adapter';
+import { Tray } from './system/tray-snapshot';
 import { memoryHandlers } from './memory/handlers';
 import { EmptyQuery, Memory } from './memory/memory';
 import { memoryMigrations, MemoryStore } from './memory/memory-store';
@@ -75,6 +76,8 @@ export interface CoreOptions {
   ollamaUrl?: string;
   /** Circuit-breaker timing for the model chain (tests shorten it). */
   breaker?: BreakerOptions;
+  /** A stand-in for Baileys' socket (WhatsApp's servers cannot be reached from tests). */
+  whatsappSocket?: SocketFactory;
 }
 
 export interface Core {
@@ -206,6 +209,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       transcript: (conversationId, afterId) => conversations.transcriptAfter(conversationId, afterId),
     });
     for (const tool of memoryTools(memory)) tools.add(tool);
+    let tray: Tray | null = null;
     const agent = new Agent({
       store: conversations,
       lanes: new Lanes(CONCURRENT_CONVERSATIONS),
@@ -228,6 +232,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       },
       memory,
       onStored: (conversationId) => memory.noteTranscript(conversationId),
+      onActivity: () => tray?.changed(),
     });
     router.register(agentHandlers(agent, conversations, tools, () => settings.get().usage.prices));
 
@@ -252,18 +257,31 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     memory.start();
     cleanup.push(() => memory.close());
     router.register(memoryHandlers(memory));
-    const channels = new ChannelManager({
-      store: new ChannelStore(db),
+    const channels = setupChannels({
+      db,
+      dataDir: config.dataDir,
       agent,
       bus,
       log,
-      allowFrom: (channel) => (channel === 'telegram' ? settings.get().telegram.allowFrom : channel === 'whatsapp' ? settings.get().whatsapp.allowFrom : []),
+      settings: () => settings.get(),
+      secrets,
+      envTelegramToken: config.secrets.telegramToken,
       approvals: gate,
+      ...(options.whatsappSocket ? { whatsappSocket: options.whatsappSocket } : {}),
     });
     bus.subscribe((event, payload) => {
       if (event === 'approval.requested') void channels.offerApproval(payload as EventPayload<'approval.requested'>);
     });
-    if (config.secrets.telegramToken) channels.add(new TelegramAdapter({ token: config.secrets.telegramToken, apiRoot: settings.get().telegram.apiRoot, log }));
+    tray = new Tray(
+      {
+        channels: () => channels.list(),
+        pendingApprovals: () => approvals.pendingCount(),
+        model: () => settings.get().models.chat,
+        working: () => agent.busy,
+      },
+      bus,
+    );
+    router.register({ 'tray.snapshot': () => tray!.snapshot() });
     router.register(channelHandlers(channels));
     // Not awaited: a slow or unreachable chat network must not hold up the start (status shows it).
     void channels.start().catch((error: Error) => log.error('channels failed to start', { error: error.message }));

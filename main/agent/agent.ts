@@ -45,6 +45,8 @@ export interface AgentDeps {
   memory?: MemoryCommands;
   /** Called when a conversation's messages were stored (for indexing its transcript). */
   onStored?: (conversationId: string) => void;
+  /** Called when the agent starts or finishes working on a message (the tray shows it). */
+  onActivity?: () => void;
 }
 
 export interface Inbound {
@@ -64,13 +66,29 @@ export class ConversationNotFound extends Error {}
 export class MessageTooLong extends Error {}
 
 export class Agent {
+  private active = 0;
+
   constructor(private readonly deps: AgentDeps) {}
+
+  /** Whether a message is being answered right now. */
+  get busy(): boolean {
+    return this.active > 0;
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.active++;
+    this.deps.onActivity?.();
+    return work.finally(() => {
+      this.active--;
+      this.deps.onActivity?.();
+    });
+  }
 
   handle(inbound: Inbound): Promise<Reply> {
     const { store } = this.deps;
     const conversation = inbound.conversationId ? store.get(inbound.conversationId) : store.open(inbound.channel, inbound.peer);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${inbound.conversationId}`);
-    return this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text));
+    return this.track(this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text)));
   }
 
   /**
@@ -80,10 +98,12 @@ export class Agent {
   report(conversationId: string, note: string): Promise<Reply> {
     const conversation = this.deps.store.get(conversationId);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${conversationId}`);
-    return this.deps.lanes.run(conversationId, async () => {
-      this.deps.store.append(conversationId, { role: 'system', text: note });
-      return this.reply(conversationId, conversation.channel);
-    });
+    return this.track(
+      this.deps.lanes.run(conversationId, async () => {
+        this.deps.store.append(conversationId, { role: 'system', text: note });
+        return this.reply(conversationId, conversation.channel);
+      }),
+    );
   }
 
   private async answer(conversationId: string, channel: string, text: string): Promise<Reply> {

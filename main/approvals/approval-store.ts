@@ -187,6 +187,11 @@ export class ApprovalStore {
   }
 
   /** Approved before a crash but never started: these still run, once. */
+  /** How many wait for a decision (the tray's badge). */
+  pendingCount(): number {
+    return (this.sql("SELECT count(*) AS n FROM approvals WHERE status = 'pending'").get() as { n: number }).n;
+  }
+
   approvedNotRun(): string[] {
     return (this.sql("SELECT id FROM approvals WHERE status = 'approved' AND run_state IS NULL ORDER BY decided_at").all() as { id: string }[]).map((r) => r.id);
   }

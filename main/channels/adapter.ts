@@ -5,6 +5,8 @@ import type { InboundMessage } from './channel-store';
 
 export type ChannelState = 'connecting' | 'connected' | 'paused' | 'logged-out' | 'error' | 'stopped';
 
+/** An adapter reports `error` when its connection broke (the manager restarts it with backoff)
+ * and `logged-out` when only the owner can fix it (a new QR code or bot token): no retry then. */
 export interface AdapterStatus {
   state: Exclude<ChannelState, 'paused'>;
   detail?: string;
@@ -24,6 +26,12 @@ export interface AdapterHooks {
   inbound(message: InboundMessage): void;
   status(status: AdapterStatus): void;
   action(action: ApprovalAction): void;
+  /** A fresh login QR code to show the owner (WhatsApp). */
+  qr(qr: string): void;
+}
+
+export interface LoginParams {
+  token?: string;
 }
 
 export interface ChannelAdapter {
@@ -34,4 +42,10 @@ export interface ChannelAdapter {
   send(peer: string, text: string): Promise<void>;
   /** An approval request with Approve / Deny, where the channel has buttons. */
   sendApproval?(peer: string, text: string, approvalId: string): Promise<void>;
+  /** Shows "typing…" in the chat for a few seconds. */
+  typing?(peer: string): Promise<void>;
+  /** Prepares a fresh login (a token to use, or forgetting a refused login); the manager then restarts the adapter. */
+  login?(params: LoginParams): Promise<void>;
+  /** Unlinks and forgets the login; the adapter is stopped first. */
+  logout?(): Promise<void>;
 }

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { MessageTooLong, type Agent } from '../agent/agent';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
-import type { AdapterStatus, ApprovalAction, ChannelAdapter, ChannelState } from './adapter';
-import type { ChannelStore, InboundMessage } from './channel-store';
+import { admit, approvalReply, isOwner, MAX_PENDING_PAIRINGS, newPairingCode, PAIRING_WELCOME, pairingOffer, type ChannelPolicy } from './admission';
+import type { AdapterStatus, ApprovalAction, ChannelAdapter, ChannelState, LoginParams } from './adapter';
+import { backoffMs, type ChannelStore, type InboundMessage, type Pairing, type RetryPolicy } from './channel-store';
 import { TokenBucket } from '../gateway/token-bucket';
 import { chunkReply } from './reply-chunks';
 
@@ -11,16 +13,24 @@ const SENDER_BURST = 8;
 const SENDER_PER_MINUTE = 20;
 export const FLOOD_NOTICE = "You're sending messages faster than I can answer, so I'm skipping some. Give me a moment and send what matters again.";
 
-// Runs the enabled channels: stores every inbound message once, lets only allowed senders reach the
-// agent, answers each conversation in order, queues replies durably and delivers them in order per
-// peer with retries. Paused means: received and stored, not answered; resuming answers nothing
-// retroactively. After a crash, accepted but unanswered messages are answered on start.
+/** A broken connection is retried after 2 s, 4 s, 8 s… up to 5 minutes, with jitter. */
+export const RECONNECT: Omit<RetryPolicy, 'maxAttempts'> = { baseMs: 2_000, capMs: 5 * 60_000, random: Math.random };
+/** "typing…" lasts about 5 s on Telegram and WhatsApp; renewed while the agent works. */
+const TYPING_EVERY_MS = 4_000;
+
+// Runs the enabled channels: stores every inbound message once, lets only admitted senders reach
+// the agent, answers each conversation in order, queues replies durably and delivers them in order
+// per peer with retries. Paused means: received and stored, not answered; resuming answers nothing
+// retroactively. After a crash, accepted but unanswered messages are answered on start. A channel
+// whose connection breaks is restarted with capped, jittered backoff; one that is logged out waits
+// for the owner.
 
 export interface ChannelView {
   channel: string;
   state: ChannelState;
   paused: boolean;
   detail: string | null;
+  nextRetryAt: string | null;
 }
 
 export interface ChannelManagerDeps {
@@ -28,49 +38,128 @@ export interface ChannelManagerDeps {
   agent: Pick<Agent, 'handle'>;
   bus: EventBus;
   log: Logger;
-  /** Sender ids allowed to talk to Perch on a channel; the first is the owner. */
-  allowFrom: (channel: string) => string[];
-  /** Decides approvals pressed in a chat (the approval gate). */
+  /** Who is answered on a channel; the first allowFrom entry is the owner. */
+  policy: (channel: string) => ChannelPolicy;
+  /** Decides approvals pressed or answered in a chat (the approval gate). */
   approvals?: { resolve(id: string, decision: 'approve' | 'deny', remember: boolean, surface: string): Promise<{ approval: { status: string; run: { exitCode: number | null } | null } }> };
+  reconnect?: Omit<RetryPolicy, 'maxAttempts'>;
+}
+
+interface Entry {
+  adapter: ChannelAdapter;
+  status: AdapterStatus;
+  /** Delivery timer for replies that must wait. */
+  timer: NodeJS.Timeout | null;
+  sending: boolean;
+  /** Restart after an error: how many in a row, and when the next one is. */
+  failures: number;
+  retry: { timer: NodeJS.Timeout; at: Date } | null;
+  /** Bumped on every (re)start so a stale adapter's reports are ignored. */
+  generation: number;
 }
 
 export class ChannelManager {
-  private readonly adapters = new Map<string, { adapter: ChannelAdapter; status: AdapterStatus; timer: NodeJS.Timeout | null; sending: boolean }>();
+  private readonly adapters = new Map<string, Entry>();
   private stopped = false;
-  /** Allowed senders only (strangers never get this far), so this stays small. */
+  /** Admitted senders only (strangers never get this far), so this stays small. */
   private readonly senders = new Map<string, { bucket: TokenBucket; noticed: boolean }>();
 
   constructor(private readonly deps: ChannelManagerDeps) {}
 
   add(adapter: ChannelAdapter): void {
-    this.adapters.set(adapter.name, { adapter, status: { state: 'stopped' }, timer: null, sending: false });
+    this.adapters.set(adapter.name, { adapter, status: { state: 'stopped' }, timer: null, sending: false, failures: 0, retry: null, generation: 0 });
   }
 
+  /** Starts every channel without waiting on one another; a failed start is retried. */
   async start(): Promise<void> {
-    for (const [name, entry] of this.adapters) {
-      this.setStatus(name, { state: 'connecting' });
-      try {
-        await entry.adapter.start({
-          inbound: (message) => void this.inbound(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message })),
-          status: (status) => this.setStatus(name, status),
-          action: (action) => void this.decide(name, action),
-        });
-      } catch (error) {
-        this.setStatus(name, { state: 'error', detail: (error as Error).message });
-        continue;
-      }
-      // Accepted before a crash and never answered: answered now, once.
-      for (const message of this.deps.store.unanswered(name)) void this.answer(message);
-      this.deliver(name);
-    }
+    await Promise.all([...this.adapters.keys()].map((name) => this.launch(name)));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const [name, entry] of this.adapters) {
       if (entry.timer) clearTimeout(entry.timer);
+      if (entry.retry) clearTimeout(entry.retry.timer);
+      entry.generation++;
       await entry.adapter.stop().catch((error: Error) => this.deps.log.warn('a channel did not stop cleanly', { channel: name, error: error.message }));
     }
+  }
+
+  private async launch(name: string): Promise<void> {
+    const entry = this.adapters.get(name)!;
+    if (this.stopped) return;
+    const generation = ++entry.generation;
+    const current = () => generation === entry.generation && !this.stopped;
+    this.setStatus(name, { state: 'connecting' });
+    try {
+      await entry.adapter.start({
+        inbound: (message) => {
+          if (current()) void this.inbound(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message }));
+        },
+        status: (status) => {
+          if (current()) this.setStatus(name, status);
+        },
+        action: (action) => {
+          if (current()) void this.decide(name, action);
+        },
+        qr: (qr) => {
+          if (current()) this.deps.bus.publish('channel.qr', { channel: name, qr });
+        },
+      });
+    } catch (error) {
+      // The adapter may have said why already (a refused token is "logged-out": no retry).
+      if (current() && entry.status.state !== 'logged-out') this.setStatus(name, { state: 'error', detail: (error as Error).message });
+      return;
+    }
+    if (!current()) return;
+    // Accepted before a crash and never answered: answered now, once.
+    for (const message of this.deps.store.unanswered(name)) void this.answer(message);
+    this.deliver(name);
+  }
+
+  /** Restarts a channel whose connection broke, after a capped, jittered, growing delay. */
+  private scheduleRestart(name: string): void {
+    const entry = this.adapters.get(name)!;
+    if (this.stopped || entry.retry) return;
+    entry.failures++;
+    const delay = backoffMs(entry.failures, { ...(this.deps.reconnect ?? RECONNECT), maxAttempts: Infinity });
+    const timer = setTimeout(() => {
+      entry.retry = null;
+      void this.restart(name);
+    }, delay);
+    entry.retry = { timer, at: new Date(Date.now() + delay) };
+    this.deps.log.warn('a channel will reconnect', { channel: name, inMs: delay, failures: entry.failures, reason: entry.status.detail });
+  }
+
+  private async restart(name: string): Promise<void> {
+    const entry = this.adapters.get(name)!;
+    if (entry.retry) clearTimeout(entry.retry.timer);
+    entry.retry = null;
+    entry.generation++; // the old connection's late reports no longer count
+    await entry.adapter.stop().catch(() => undefined);
+    await this.launch(name);
+  }
+
+  /** Logs a channel in (a new token, or a fresh WhatsApp QR login) and connects it now. */
+  async login(name: string, params: LoginParams): Promise<ChannelView> {
+    const entry = this.entry(name);
+    entry.generation++;
+    await entry.adapter.stop().catch(() => undefined);
+    if (entry.adapter.login) await entry.adapter.login(params);
+    entry.failures = 0;
+    void this.restart(name);
+    return this.view(name);
+  }
+
+  async logout(name: string): Promise<ChannelView> {
+    const entry = this.entry(name);
+    if (entry.retry) clearTimeout(entry.retry.timer);
+    entry.retry = null;
+    entry.generation++;
+    await entry.adapter.logout?.(); // while still connected, where unlinking needs the connection
+    await entry.adapter.stop().catch(() => undefined);
+    this.setStatus(name, { state: 'logged-out', detail: 'Logged out: log in again to use this channel.' });
+    return this.view(name);
   }
 
   list(): ChannelView[] {
@@ -86,10 +175,16 @@ export class ChannelManager {
     return this.setPaused(channel, false);
   }
 
+  private entry(name: string): Entry {
+    const entry = this.adapters.get(name);
+    if (!entry) throw new UnknownChannel(`No channel named ${name} is set up. Channels: ${[...this.adapters.keys()].join(', ') || 'none'}`);
+    return entry;
+  }
+
   private setPaused(channel: string | undefined, paused: boolean): ChannelView[] {
     const names = channel ? [channel] : [...this.adapters.keys()];
+    for (const name of names) this.entry(name);
     for (const name of names) {
-      if (!this.adapters.has(name)) throw new UnknownChannel(`No channel named ${name}. Channels: ${[...this.adapters.keys()].join(', ') || 'none'}`);
       this.deps.store.setPaused(name, paused);
       this.publish(name);
     }
@@ -97,9 +192,15 @@ export class ChannelManager {
   }
 
   private view(name: string): ChannelView {
-    const { status } = this.adapters.get(name)!;
+    const { status, retry } = this.adapters.get(name)!;
     const paused = this.deps.store.paused(name);
-    return { channel: name, state: paused && status.state === 'connected' ? 'paused' : status.state, paused, detail: status.detail ?? null };
+    return {
+      channel: name,
+      state: paused && status.state === 'connected' ? 'paused' : status.state,
+      paused,
+      detail: status.detail ?? null,
+      nextRetryAt: retry && status.state === 'error' ? retry.at.toISOString() : null,
+    };
   }
 
   private setStatus(name: string, status: AdapterStatus): void {
@@ -107,6 +208,8 @@ export class ChannelManager {
     if (!entry) return;
     const reconnected = status.state === 'connected' && entry.status.state !== 'connected';
     entry.status = status;
+    if (status.state === 'connected') entry.failures = 0;
+    if (status.state === 'error') this.scheduleRestart(name);
     this.publish(name);
     if (reconnected) this.deliver(name); // what waited while disconnected goes out now, in order
   }
@@ -115,19 +218,23 @@ export class ChannelManager {
     this.deps.bus.publish('channel.status', this.view(name));
   }
 
-  /** Offers an approval request to the owner on every channel with buttons. */
-  async offerApproval(approval: { id: string; command: string; cwd: string; risk: string; conversationId: string | null; channel: string | null }): Promise<void> {
+  /** Offers an approval request to the owner of every connected channel: with buttons where the
+   * channel has them, else as text answered with "approve ID" / "deny ID". */
+  async offerApproval(approval: { id: string; command: string; cwd: string; risk: string }): Promise<void> {
     for (const [name, entry] of this.adapters) {
-      const owner = this.deps.allowFrom(name)[0];
-      if (!owner || !entry.adapter.sendApproval || entry.status.state !== 'connected') continue;
+      const owner = this.deps.policy(name).allowFrom[0];
+      if (!owner || entry.status.state !== 'connected') continue;
       const text = `Perch wants to run:\n${approval.command}\nin ${approval.cwd}\n\n${approval.risk}\n\n(approval ${approval.id})`;
-      await entry.adapter.sendApproval(owner, text, approval.id).catch((error: Error) => this.deps.log.warn('could not offer an approval', { channel: name, error: error.message }));
+      const offer = entry.adapter.sendApproval
+        ? entry.adapter.sendApproval(owner, text, approval.id)
+        : entry.adapter.send(owner, `${text}\nReply "approve ${approval.id}" to run it or "deny ${approval.id}" to refuse.`);
+      await offer.catch((error: Error) => this.deps.log.warn('could not offer an approval', { channel: name, error: error.message }));
     }
   }
 
-  /** A button pressed in a chat: only the owner may decide. */
+  /** A button pressed (or "approve ID" written) in a chat: only the owner may decide. */
   private async decide(channel: string, action: ApprovalAction): Promise<void> {
-    if (this.deps.allowFrom(channel)[0] !== action.sender || !this.deps.approvals) {
+    if (!isOwner(this.deps.policy(channel), action.sender) || !this.deps.approvals) {
       await action.settle('Only the owner can decide this.').catch(() => undefined);
       return;
     }
@@ -141,19 +248,57 @@ export class ChannelManager {
     await action.settle(outcome).catch((error: Error) => this.deps.log.warn('could not confirm a decision in the chat', { channel, error: error.message }));
   }
 
-  /** Stores, filters and answers one inbound message. */
+  /** Stores, admits and answers one inbound message. */
   async inbound(message: InboundMessage): Promise<void> {
-    const allowed = this.deps.allowFrom(message.channel).includes(message.sender);
-    const flooding = allowed && this.flooding(message);
-    // Unknown senders are recorded but never reach the model; a flood is recorded and skipped.
-    const status = !allowed || flooding ? 'ignored' : this.deps.store.paused(message.channel) ? 'paused' : 'received';
-    if (this.deps.store.receive(message, status) === 'duplicate') return;
-    if (status !== 'received') {
-      if (!allowed) this.deps.log.info('message from an unknown sender ignored', { channel: message.channel });
-      if (flooding) this.noticeFlood(message);
-      return;
+    const policy = this.deps.policy(message.channel);
+    const admission = admit(message, policy, (sender) => this.deps.store.paired(message.channel, sender));
+    const flooding = admission === 'answer' && this.flooding(message);
+    // Strangers are recorded but never reach the model; a flood is recorded and skipped.
+    const status = admission !== 'answer' || flooding ? 'ignored' : this.deps.store.paused(message.channel) ? 'paused' : 'received';
+    const correlationId = randomUUID();
+    if (this.deps.store.receive(message, status, correlationId) === 'duplicate') return;
+    const log = { channel: message.channel, correlationId };
+    if (admission === 'pair') return this.offerPairing(message, policy);
+    if (admission === 'ignore') return this.deps.log.info('message not answered (sender or chat not admitted)', { ...log, group: message.group ?? false });
+    if (flooding) return this.noticeFlood(message);
+    if (status === 'paused') return;
+    // The owner answering an approval offer in text (channels without buttons).
+    const reply = approvalReply(message.text);
+    if (reply && isOwner(policy, message.sender) && !message.group) {
+      this.deps.store.answer(message.channel, message.providerId, message.peer, []);
+      return this.decide(message.channel, { sender: message.sender, ...reply, settle: async (outcome) => this.queue(message.channel, message.peer, outcome) });
     }
     await this.answer(message);
+  }
+
+  /** A stranger under the pairing policy gets one code (until it expires); more messages get nothing. */
+  private offerPairing(message: InboundMessage, policy: ChannelPolicy): void {
+    const { store, log } = this.deps;
+    if (store.pendingPairing(message.channel, message.sender)) return;
+    if (store.pendingPairings(message.channel) >= MAX_PENDING_PAIRINGS) {
+      log.warn('too many pairing requests waiting; a stranger was not offered a code', { channel: message.channel });
+      return;
+    }
+    const pairing = store.createPairing({ channel: message.channel, code: newPairingCode(), sender: message.sender, peer: message.peer, firstMessage: message.text }, policy.pairingTtlMinutes * 60_000);
+    log.info('a stranger asked to pair', { channel: message.channel, code: pairing.code });
+    this.deps.bus.publish('channel.pairing', publicPairing(pairing));
+    this.queue(message.channel, message.peer, pairingOffer(pairing.code, policy.pairingTtlMinutes));
+  }
+
+  pairings(status: 'pending' | 'all'): ReturnType<typeof publicPairing>[] {
+    return this.deps.store.pairings(status).map(publicPairing);
+  }
+
+  /** The owner's answer to a pairing code: an approved sender is told and answered from now on. */
+  decidePairing(channel: string, code: string, decision: 'approved' | 'denied'): ReturnType<typeof publicPairing> {
+    const pairing = this.deps.store.decidePairing(channel, code, decision);
+    if (!pairing) {
+      const known = this.deps.store.pairing(channel, code);
+      throw known ? new PairingClosed(`Pairing code ${code} is ${known.status} already.`) : new UnknownPairing(`No pairing code ${code} on ${channel}.`);
+    }
+    this.deps.bus.publish('channel.pairing', publicPairing(pairing));
+    if (decision === 'approved') this.queue(channel, pairing.peer, PAIRING_WELCOME);
+    return publicPairing(pairing);
   }
 
   private flooding(message: InboundMessage): boolean {
@@ -173,27 +318,47 @@ export class ChannelManager {
     if (sender.noticed) return;
     sender.noticed = true;
     this.deps.log.warn('a sender is flooding; messages skipped', { channel: message.channel });
-    this.deps.store.enqueue(message.channel, message.peer, FLOOD_NOTICE);
-    this.deliver(message.channel);
+    this.queue(message.channel, message.peer, FLOOD_NOTICE);
+  }
+
+  /** Queues a message that answers nothing (a notice, a pairing code, an outcome) and sends it. */
+  private queue(channel: string, peer: string, text: string): void {
+    this.deps.store.enqueue(channel, peer, text);
+    this.deliver(channel);
   }
 
   private async answer(message: InboundMessage): Promise<void> {
     let text: string;
+    const stopTyping = this.typing(message);
     try {
       text = (await this.deps.agent.handle({ channel: message.channel, peer: message.peer, text: message.text })).text;
     } catch (error) {
       // A message the agent cannot take (too long for the model): the sender hears why.
       if (!(error instanceof MessageTooLong)) throw error;
       text = error.message;
+    } finally {
+      stopTyping();
     }
     this.deps.store.answer(message.channel, message.providerId, message.peer, chunkReply(text));
     this.deliver(message.channel);
   }
 
+  /** Shows "typing…" while the agent works on a reply; best effort. */
+  private typing(message: InboundMessage): () => void {
+    const entry = this.adapters.get(message.channel);
+    if (!entry?.adapter.typing || entry.status.state !== 'connected') return () => undefined;
+    const adapter = entry.adapter;
+    const show = () => void adapter.typing!(message.peer).catch(() => undefined);
+    show();
+    const timer = setInterval(show, TYPING_EVERY_MS);
+    return () => clearInterval(timer);
+  }
+
   /** Sends what is due, one message at a time per channel; reschedules itself for what must wait. */
   private deliver(name: string): void {
     const entry = this.adapters.get(name);
-    if (!entry || this.stopped || entry.sending) return;
+    // Nothing is tried while disconnected (so nothing runs out of attempts): reconnecting resumes delivery.
+    if (!entry || this.stopped || entry.sending || entry.status.state !== 'connected') return;
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = null;
     entry.sending = true;
@@ -224,4 +389,11 @@ export class ChannelManager {
   }
 }
 
+/** A pairing as the owner sees it (the chat to answer in stays inside). */
+function publicPairing({ peer: _peer, ...pairing }: Pairing) {
+  return pairing;
+}
+
 export class UnknownChannel extends Error {}
+export class UnknownPairing extends Error {}
+export class PairingClosed extends Error {}

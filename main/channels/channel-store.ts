@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
 import { prepared, transactor, type Prepared } from '../store/prepared';
@@ -44,15 +45,65 @@ export const channelMigrations: Migration[] = [
         CREATE INDEX outbound_pending ON outbound_messages (channel, peer, id) WHERE status = 'pending';
       `),
   },
+  {
+    domain: 'channels',
+    version: 2,
+    name: 'canonical inbound fields and pairing codes',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE inbound_messages ADD COLUMN in_group INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE inbound_messages ADD COLUMN media TEXT;
+        ALTER TABLE inbound_messages ADD COLUMN sent_at TEXT;
+        ALTER TABLE inbound_messages ADD COLUMN correlation_id TEXT;
+        CREATE TABLE channel_pairings (
+          channel TEXT NOT NULL,
+          code TEXT NOT NULL,
+          sender TEXT NOT NULL,
+          peer TEXT NOT NULL,
+          first_message TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+          created_at TEXT NOT NULL,
+          expires_at TEXT NOT NULL,
+          decided_at TEXT,
+          PRIMARY KEY (channel, code)) STRICT;
+        CREATE INDEX channel_pairings_sender ON channel_pairings (channel, sender, status);
+      `),
+  },
 ];
 
+/** A message as every channel reports it. */
 export interface InboundMessage {
   channel: string;
+  /** The network's own id for it: a redelivery carries the same one. */
   providerId: string;
+  /** The chat to answer in (a person, or a group). */
   peer: string;
+  /** Who wrote it. */
   sender: string;
   text: string;
+  /** A group chat (then only answered when it addresses Perch). */
+  group?: boolean;
+  /** In a group: Perch was mentioned or replied to. */
+  addressed?: boolean;
+  /** What was attached instead of text (photo, voice…); the text then holds a placeholder. */
+  media?: string;
+  /** When the sender sent it, by the network's clock. */
+  sentAt?: Date;
 }
+
+export interface Pairing {
+  channel: string;
+  code: string;
+  sender: string;
+  peer: string;
+  firstMessage: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  createdAt: string;
+  expiresAt: string;
+}
+
+const PAIRING_COLUMNS = `channel, code, sender, peer, first_message AS firstMessage, created_at AS createdAt, expires_at AS expiresAt,
+  CASE WHEN status = 'pending' AND expires_at <= ? THEN 'expired' ELSE status END AS status`;
 
 export interface Outbound {
   id: number;
@@ -105,11 +156,76 @@ export class ChannelStore {
   }
 
   /** Stores an inbound message once; a redelivery of the same provider id is a duplicate. */
-  receive(message: InboundMessage, status: 'received' | 'ignored' | 'paused'): 'new' | 'duplicate' {
+  receive(message: InboundMessage, status: 'received' | 'ignored' | 'paused', correlationId: string = randomUUID()): 'new' | 'duplicate' {
     const { changes } = this.sql(
-      'INSERT OR IGNORE INTO inbound_messages (channel, provider_id, peer, sender, text, received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(message.channel, message.providerId, message.peer, message.sender, message.text, this.now().toISOString(), status);
+      `INSERT OR IGNORE INTO inbound_messages (channel, provider_id, peer, sender, text, received_at, status, in_group, media, sent_at, correlation_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      message.channel,
+      message.providerId,
+      message.peer,
+      message.sender,
+      message.text,
+      this.now().toISOString(),
+      status,
+      message.group ? 1 : 0,
+      message.media ?? null,
+      message.sentAt?.toISOString() ?? null,
+      correlationId,
+    );
     return changes === 1 ? 'new' : 'duplicate';
+  }
+
+  /** Whether the owner let this sender in with a pairing code. */
+  paired(channel: string, sender: string): boolean {
+    return this.sql("SELECT 1 FROM channel_pairings WHERE channel = ? AND sender = ? AND status = 'approved' LIMIT 1").get(channel, sender) !== undefined;
+  }
+
+  /** The sender's pairing code that is still waiting, if any. */
+  pendingPairing(channel: string, sender: string): Pairing | null {
+    const at = this.now().toISOString();
+    return (
+      (this.sql(`SELECT ${PAIRING_COLUMNS} FROM channel_pairings WHERE channel = ? AND sender = ? AND status = 'pending' AND expires_at > ?`).get(at, channel, sender, at) as
+        | Pairing
+        | undefined) ?? null
+    );
+  }
+
+  /** Codes waiting on a channel (bounded, so strangers cannot fill the table). */
+  pendingPairings(channel: string): number {
+    const at = this.now().toISOString();
+    return (this.sql("SELECT count(*) AS n FROM channel_pairings WHERE channel = ? AND status = 'pending' AND expires_at > ?").get(channel, at) as { n: number }).n;
+  }
+
+  createPairing(pairing: Pick<Pairing, 'channel' | 'code' | 'sender' | 'peer' | 'firstMessage'>, ttlMs: number): Pairing {
+    const now = this.now();
+    this.sql(
+      "INSERT INTO channel_pairings (channel, code, sender, peer, first_message, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+    ).run(pairing.channel, pairing.code, pairing.sender, pairing.peer, pairing.firstMessage.slice(0, 500), now.toISOString(), new Date(now.getTime() + ttlMs).toISOString());
+    return this.pairing(pairing.channel, pairing.code)!;
+  }
+
+  pairing(channel: string, code: string): Pairing | null {
+    return (this.sql(`SELECT ${PAIRING_COLUMNS} FROM channel_pairings WHERE channel = ? AND code = ?`).get(this.now().toISOString(), channel, code) as Pairing | undefined) ?? null;
+  }
+
+  pairings(status: 'pending' | 'all'): Pairing[] {
+    const at = this.now().toISOString();
+    const where = status === 'pending' ? "WHERE status = 'pending' AND expires_at > ?" : 'WHERE ? IS NOT NULL';
+    return this.sql(`SELECT ${PAIRING_COLUMNS} FROM channel_pairings ${where} ORDER BY created_at DESC, rowid DESC LIMIT 500`).all(at, at) as Pairing[];
+  }
+
+  /** Decides a waiting code; returns null when there is none to decide (unknown, decided or expired). */
+  decidePairing(channel: string, code: string, decision: 'approved' | 'denied'): Pairing | null {
+    const at = this.now().toISOString();
+    const { changes } = this.sql("UPDATE channel_pairings SET status = ?, decided_at = ? WHERE channel = ? AND code = ? AND status = 'pending' AND expires_at > ?").run(
+      decision,
+      at,
+      channel,
+      code,
+      at,
+    );
+    return changes === 1 ? this.pairing(channel, code) : null;
   }
 
   /** Accepted messages not answered yet, oldest first (after a crash: still to answer). */

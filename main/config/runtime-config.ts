@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { telegramTokenSchema } from '../contract/channels';
 import {
   logLevelSchema,
   MODEL_SPEC_EXAMPLE,
@@ -54,10 +55,11 @@ const vars = {
   PERCH_MODEL: { expected: `llama:/path/model.gguf, ollama:NAME@http://host:port or openai:NAME@BASE_URL, e.g. ${MODEL_SPEC_EXAMPLE}`, schema: modelSpecSchema },
   PERCH_EMBED_MODEL: { expected: 'the same forms as PERCH_MODEL, e.g. llama:/models/nomic-embed-text-v1.5.Q8_0.gguf', schema: modelSpecSchema },
   PERCH_OPENAI_API_KEY: { expected: 'an API key without spaces', schema: z.string().regex(/^\S{8,512}$/) },
-  PERCH_TELEGRAM_TOKEN: { expected: 'a bot token like 123456789:AAE…', schema: z.string().regex(/^\d{5,15}:[A-Za-z0-9_-]{20,}$/) },
+  PERCH_TELEGRAM_TOKEN: { expected: 'a bot token like 123456789:AAE…', schema: telegramTokenSchema },
   PERCH_TELEGRAM_API_ROOT: { expected: 'an http(s) URL, e.g. http://127.0.0.1:9000', schema: z.url({ protocol: /^https?$/ }) },
   PERCH_TELEGRAM_ALLOW_FROM: { expected: 'comma-separated Telegram user ids, e.g. 123456789,987654321', schema: z.array(senderIdSchema), parse: csv },
   PERCH_WHATSAPP_ALLOW_FROM: { expected: 'comma-separated phone numbers, e.g. +4915112345678,+14155550100', schema: z.array(senderIdSchema), parse: csv },
+  PERCH_WHATSAPP_WS_URL: { expected: 'a ws(s) URL, e.g. wss://web.whatsapp.com/ws/chat', schema: z.url({ protocol: /^wss?$/ }) },
   PERCH_WHATSAPP: { expected: '1 (enabled) or 0 (disabled)', schema: z.enum(['0', '1']).transform((v) => v === '1') },
   PERCH_LOG_LEVEL: { expected: 'one of error, warn, info, verbose, debug', schema: logLevelSchema },
 } satisfies Record<string, Variable<unknown>>;
@@ -72,6 +74,7 @@ const settingPaths: Partial<Record<VarName, string>> = {
   PERCH_TELEGRAM_ALLOW_FROM: 'telegram.allowFrom',
   PERCH_WHATSAPP_ALLOW_FROM: 'whatsapp.allowFrom',
   PERCH_WHATSAPP: 'whatsapp.enabled',
+  PERCH_WHATSAPP_WS_URL: 'whatsapp.webSocketUrl',
   PERCH_LOG_LEVEL: 'logLevel',
 };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { approvalSchema } from './approvals';
-import { channelViewSchema } from './channels';
+import { channelViewSchema, pairingSchema, traySnapshotSchema } from './channels';
 import { settingsSchema } from './settings';
 
 // Every server event and its payload. Delivered as JSON-RPC notifications
@@ -22,6 +22,12 @@ export const events = {
   'memory.progress': z.object({ embedded: z.number().int().nonnegative(), total: z.number().int().nonnegative(), done: z.boolean() }),
   /** A channel connected, paused, lost its connection… */
   'channel.status': channelViewSchema,
+  /** A fresh WhatsApp login QR code (render it; a new one replaces the last until it is scanned). */
+  'channel.qr': z.object({ channel: z.string(), qr: z.string() }),
+  /** A stranger asked to pair, or a pairing was decided or expired. */
+  'channel.pairing': pairingSchema,
+  /** The tray's state changed (a channel, the approvals waiting, the model, working or idle). */
+  'tray.changed': traySnapshotSchema,
   /** A command waits for the owner's decision. */
   'approval.requested': approvalSchema,
   /** An approval was decided, expired, or its command finished running. */

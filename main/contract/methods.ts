@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { settingsPatchSchema, settingsSchema } from './settings';
 import { approvalRuleSchema, approvalSchema, ruleFields } from './approvals';
-import { channelViewSchema } from './channels';
+import { channelNameSchema, channelViewSchema, pairingCodeSchema, pairingSchema, telegramTokenSchema, traySnapshotSchema } from './channels';
 import { eventNameSchema } from './events';
 
 // Every RPC method: params and result schemas. `public` methods may be called before the
@@ -209,6 +209,40 @@ export const methods = {
     summary: 'Resume a channel (or all); what arrived while paused is not answered retroactively.',
     params: z.strictObject({ channel: z.string().min(1).max(32).optional() }),
     result: z.object({ items: z.array(channelViewSchema) }),
+  }),
+  'channels.login': method({
+    summary:
+      'Log a channel in: WhatsApp starts a login that sends channel.qr events until the code is scanned; Telegram takes a bot token (kept in the keychain) and connects with it.',
+    params: z.strictObject({
+      channel: channelNameSchema,
+      token: telegramTokenSchema.optional(),
+    }),
+    result: z.object({ item: channelViewSchema }),
+  }),
+  'channels.logout': method({
+    summary: 'Log a channel out: WhatsApp unlinks this device and deletes its login data; Telegram forgets the bot token.',
+    params: z.strictObject({ channel: channelNameSchema }),
+    result: z.object({ item: channelViewSchema }),
+  }),
+  'channels.pairings.list': method({
+    summary: 'Pairing requests from strangers (channels with the pairing DM policy), newest first.',
+    params: z.strictObject({ status: z.enum(['pending', 'all']).default('pending') }).prefault({}),
+    result: z.object({ items: z.array(pairingSchema) }),
+  }),
+  'channels.pairings.approve': method({
+    summary: 'Let the sender of a pairing code talk to Perch from now on.',
+    params: z.strictObject({ channel: channelNameSchema, code: pairingCodeSchema }),
+    result: z.object({ item: pairingSchema }),
+  }),
+  'channels.pairings.deny': method({
+    summary: 'Refuse a pairing code: its sender stays a stranger.',
+    params: z.strictObject({ channel: channelNameSchema, code: pairingCodeSchema }),
+    result: z.object({ item: pairingSchema }),
+  }),
+  'tray.snapshot': method({
+    summary: 'What the tray menu shows: each channel with its state, pending approvals, the model, and an overall state.',
+    params: noParams,
+    result: traySnapshotSchema,
   }),
   'approvals.list': method({
     summary: 'Approvals, newest first: pending ones, decided ones (history), or all.',

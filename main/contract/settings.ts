@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dmPolicySchema, groupPolicySchema } from './channels';
 
 // Every setting, its form and its default: the single declaration used by the store, the
 // environment overrides, the RPC contract and the dashboard.
@@ -33,6 +34,14 @@ function splitOnce(value: string, sep: string): [string, string | undefined] {
 
 /** Telegram user ids and WhatsApp numbers/JIDs that may talk to Perch. */
 export const senderIdSchema = z.string().regex(/^[+\w.@:-]{1,64}$/, 'expected a sender id such as 123456789 or +4915112345678');
+
+/** Per channel: the first allowFrom entry is the owner; the policies say who else is answered. */
+const channelPolicies = {
+  dmPolicy: dmPolicySchema.default('allowlist'),
+  groupPolicy: groupPolicySchema.default('off'),
+  /** How long a pairing code stays valid. */
+  pairingTtlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+};
 
 // Each default is written once, on its field; `.prefault({})` builds absent sections from them.
 export const settingsSchema = z.object({
@@ -97,12 +106,16 @@ export const settingsSchema = z.object({
     .object({
       apiRoot: httpUrl.nullable().default(null),
       allowFrom: z.array(senderIdSchema).max(1000).default([]),
+      ...channelPolicies,
     })
     .prefault({}),
   whatsapp: z
     .object({
       enabled: z.boolean().default(false),
+      /** WhatsApp's WebSocket address; null is WhatsApp's own. Set for a proxy or a test server. */
+      webSocketUrl: z.url({ protocol: /^wss?$/ }).nullable().default(null),
       allowFrom: z.array(senderIdSchema).max(1000).default([]),
+      ...channelPolicies,
     })
     .prefault({}),
 });

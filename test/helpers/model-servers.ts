@@ -13,6 +13,8 @@ export interface ModelServer {
   failing: boolean;
   /** Refuse requests that carry tools, as servers do for models without tool support. */
   noTools: boolean;
+  /** Waits this long before answering (a slow model). */
+  delayMs?: number;
   close(): Promise<void>;
 }
 
@@ -29,9 +31,22 @@ function script(messages: Msg[], hasTools: boolean): Step {
   const text = last?.content ?? '';
   if (hasTools && /what time/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'UTC' } };
   if (hasTools && /bad args/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'Mars/Olympus_Mons' } };
+  const long = /^long: (\d+)$/.exec(text);
+  if (long) return { kind: 'text', chunks: [longReply(Number(long[1]))] };
   const run = /^run: (.+)$/.exec(text);
   if (hasTools && run) return { kind: 'tool', name: 'exec', args: { command: run[1] } };
   return { kind: 'text', chunks: ['You ', 'said: ', text] };
+}
+
+/** About `size` characters of paragraphs with a fenced code block every few, numbered so order shows. */
+function longReply(size: number): string {
+  const parts: string[] = [];
+  for (let i = 0, length = 0; length < size; i++) {
+    const part = i % 7 === 6 ? `\`\`\`js\n${Array.from({ length: 12 }, (_, j) => `const line${i}_${j} = ${j}; // ünïcödé ✓`).join('\n')}\n\`\`\`` : `Paragraph ${i}: ${'words and more words, 🐦 perching. '.repeat(8).trim()}`;
+    parts.push(part);
+    length += part.length + 2;
+  }
+  return parts.join('\n\n');
 }
 
 // A deterministic embedder that knows a few synonyms, so paraphrases land near each other the way
@@ -74,6 +89,7 @@ function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse, b
   const server = http.createServer(async (req, res) => {
     const body = await readBody(req);
     state.requests.push({ path: req.url ?? '', headers: req.headers, body });
+    if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
     if (state.failing) {
       res.writeHead(500, { 'Content-Type': 'application/json' });
       return res.end(JSON.stringify({ error: 'the model crashed' }));

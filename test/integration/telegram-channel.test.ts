@@ -42,6 +42,14 @@ describe('the Telegram channel', () => {
     await emulator.stop();
   });
 
+  /** Sends a message and waits until the channel has stored it (for checking that nothing comes back). */
+  async function sendAndSettle(id: number, text: string, extra: object = {}, chatId = id): Promise<void> {
+    const c = emulator.getClient(BOT_TOKEN, { userId: id, chatId });
+    await c.sendMessage(c.makeMessage(text, extra));
+    for (let i = 0; i < 200 && !core.db.prepare('SELECT 1 FROM inbound_messages WHERE text = ?').get(text); i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
   /** What the bot has sent to a chat so far (read from the emulator's store: the client's own
    * polling keeps running after its timeout and would swallow later replies). */
   const sentTo = (id: number): string[] =>
@@ -57,7 +65,9 @@ describe('the Telegram channel', () => {
   }
 
   it('is listed as connected', async () => {
-    expect((await ws.request('channels.list')).result.items).toEqual([{ channel: 'telegram', state: 'connected', paused: false, detail: expect.stringMatching(/^@/) }]);
+    const telegram = { channel: 'telegram', state: 'connected', paused: false, detail: '@TestNameBot', nextRetryAt: null };
+    expect((await ws.request('channels.list')).result.items).toEqual([telegram]);
+    expect((await ws.request('tray.snapshot')).result).toEqual({ channels: [telegram], pendingApprovals: 0, model: expect.stringContaining('gpt-test'), state: 'idle' });
   });
 
   it('answers the owner and never a stranger', async () => {
@@ -114,5 +124,88 @@ describe('the Telegram channel', () => {
     expect(got.filter((t) => t.startsWith('You said'))).toEqual(Array.from({ length: 8 }, (_, i) => `You said: flood ${i}`)); // in order
     const stored = core.db.prepare("SELECT status, count(*) AS n FROM inbound_messages WHERE sender = ? GROUP BY status ORDER BY status").all(String(FRIEND));
     expect(stored).toEqual([{ status: 'answered', n: 8 }, { status: 'ignored', n: 4 }]); // nothing lost: all twelve are stored
+  });
+
+  it('sends a 10,000-character reply in parts of at most 4,000 characters, in order, code blocks whole', async () => {
+    const parts = await exchange(OWNER, 'long: 10000', 3, 10_000);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(4_000);
+      expect((part.match(/```/g) ?? []).length % 2).toBe(0); // no code block cut in two
+    }
+    const text = parts.join('\n\n');
+    expect(text.startsWith('Paragraph 0:')).toBe(true);
+    expect(text.length).toBeGreaterThanOrEqual(10_000);
+    expect(text).toContain('🐦 perching');
+    expect(text).toContain('ünïcödé ✓');
+    const numbers = [...text.matchAll(/Paragraph (\d+):/g)].map((m) => Number(m[1]));
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b)); // in order
+  });
+
+  it('pairs a stranger: one code, approved in the dashboard, then answered', async () => {
+    const PAIRER = 4004;
+    await ws.request('settings.update', { patch: { telegram: { dmPolicy: 'pairing' } } });
+    await ws.request('events.subscribe', { events: ['channel.pairing'] });
+    const [offer] = await exchange(PAIRER, "hi, it's Ana from next door");
+    const code = /code: ([A-Z0-9]{8})/.exec(offer!)![1]!;
+    expect(offer).toContain('expires in 60 minutes');
+    const { params: requested } = await ws.waitFor((f) => f.method === 'channel.pairing');
+    expect(requested).toMatchObject({ channel: 'telegram', code, sender: String(PAIRER), firstMessage: "hi, it's Ana from next door", status: 'pending' });
+    // Asking again gets nothing more (and nothing reaches the model).
+    await sendAndSettle(PAIRER, 'hello??');
+    expect(sentTo(PAIRER)).toEqual([offer]);
+    expect(model.requests.some((r) => JSON.stringify(r.body).includes('Ana from next door'))).toBe(false);
+    expect((await ws.request('channels.pairings.list')).result.items).toEqual([requested]);
+
+    expect((await ws.request('channels.pairings.approve', { channel: 'telegram', code: 'nope' })).error).toMatchObject({ code: -32602, message: expect.stringContaining('8-character code') });
+    expect((await ws.request('channels.pairings.approve', { channel: 'telegram', code: 'ZZZZZZZZ' })).error).toMatchObject({ data: { code: 'not_found' } });
+    const before = sentTo(PAIRER).length;
+    expect((await ws.request('channels.pairings.approve', { channel: 'telegram', code: code.toLowerCase() })).result.item).toMatchObject({ code, status: 'approved' });
+    for (let i = 0; i < 100 && sentTo(PAIRER).length === before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(sentTo(PAIRER).at(-1)).toContain('my owner approved your code');
+    expect((await ws.request('channels.pairings.approve', { channel: 'telegram', code })).error).toMatchObject({ data: { code: 'already_resolved' } });
+    expect(await exchange(PAIRER, 'hello again')).toEqual(['You said: hello again']);
+    // Back to the allowlist: the paired sender stays allowed, strangers get no code.
+    await ws.request('settings.update', { patch: { telegram: { dmPolicy: 'allowlist' } } });
+    expect(await exchange(PAIRER, 'still me')).toEqual(['You said: still me']);
+    await sendAndSettle(5005, 'and me?');
+    expect(sentTo(5005)).toEqual([]);
+  });
+
+  it('in groups, answers allowed senders only when they mention Perch (and only once the group policy allows it)', async () => {
+    const GROUP = -100200;
+    const inGroup = (text: string, mention = false) => ({ chat: { id: GROUP, type: 'group', title: 'family' }, ...(mention ? { entities: [{ type: 'mention', offset: 0, length: 12 }] } : {}) });
+    await sendAndSettle(OWNER, '@TestNameBot are groups on?', inGroup('', true), GROUP);
+    expect(sentTo(GROUP)).toEqual([]); // off by default
+    await ws.request('settings.update', { patch: { telegram: { groupPolicy: 'mention' } } });
+    await sendAndSettle(OWNER, 'just chatting with family', inGroup(''), GROUP);
+    await sendAndSettle(STRANGER, '@TestNameBot run: rm -rf ~', inGroup('', true), GROUP);
+    expect(sentTo(GROUP)).toEqual([]);
+    const c = emulator.getClient(BOT_TOKEN, { userId: OWNER, chatId: GROUP });
+    await c.sendMessage(c.makeMessage('@TestNameBot what is 2+2', inGroup('', true)));
+    for (let i = 0; i < 200 && sentTo(GROUP).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(sentTo(GROUP)).toEqual(['You said: @TestNameBot what is 2+2']);
+    await ws.request('settings.update', { patch: { telegram: { groupPolicy: 'off' } } });
+  });
+
+  it('keeps a reply made while the Bot API is down and delivers it once it is back', async () => {
+    const port = Number(new URL(emulator.config.apiURL).port);
+    await ws.request('events.subscribe', { events: ['channel.status'] });
+    model.delayMs = 1_500;
+    const c = emulator.getClient(BOT_TOKEN, { userId: OWNER, chatId: OWNER });
+    await c.sendMessage(c.makeMessage('said just before the outage'));
+    for (let i = 0; i < 200 && !model.requests.some((r) => JSON.stringify(r.body).includes('just before the outage')); i++) await new Promise((r) => setTimeout(r, 20));
+    await emulator.stop();
+    const { params: down } = await ws.waitFor((f) => f.method === 'channel.status' && f.params.state === 'connecting', 10_000);
+    expect(down.detail).toMatch(/cannot reach the Telegram Bot API/);
+    await new Promise((r) => setTimeout(r, 1_500)); // the reply is made while the API is away
+    model.delayMs = 0;
+    emulator = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 60 });
+    await emulator.start();
+    await ws.waitFor((f) => f.method === 'channel.status' && f.params.state === 'connected', 15_000);
+    for (let i = 0; i < 200 && sentTo(OWNER).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sentTo(OWNER)).toEqual(['You said: said just before the outage']); // once
+    expect(await exchange(OWNER, 'and after it')).toEqual(['You said: and after it']);
   });
 });
