@@ -43,6 +43,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
   readonly name = 'whatsapp';
   private socket: WhatsAppSocket | null = null;
   private open = false;
+  private qrShown = false;
   private watchdog: NodeJS.Timeout | null = null;
   private me: string[] = [];
 
@@ -66,9 +67,12 @@ export class WhatsAppAdapter implements ChannelAdapter {
 
   private async connect(auth: AuthStore, hooks: AdapterHooks): Promise<void> {
     const linked = auth.linked;
-    const socket = await (this.options.socketFactory ?? baileysSocket)({ auth: auth.state, saveCreds: auth.saveCreds, webSocketUrl: this.options.webSocketUrl(), logger: this.options.log });
+    // A write that fails (the login was just deleted by a logout) must not take the app down.
+    const saveCreds = () => auth.saveCreds().catch((error: Error) => this.options.log.warn('could not save the WhatsApp login', { error: error.message }));
+    const socket = await (this.options.socketFactory ?? baileysSocket)({ auth: auth.state, saveCreds, webSocketUrl: this.options.webSocketUrl(), logger: this.options.log });
     this.socket = socket;
     this.open = false;
+    this.qrShown = false;
     this.armWatchdog(socket, hooks);
     socket.ev.on('connection.update', (update) => this.connectionUpdate(socket, update, auth, linked, hooks));
     socket.ev.on('messages.upsert', ({ messages, type }) => {
@@ -95,6 +99,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
   private connectionUpdate(socket: WhatsAppSocket, update: Partial<ConnectionState>, auth: AuthStore, linked: boolean, hooks: AdapterHooks): void {
     if (socket !== this.socket) return;
     if (update.qr) {
+      this.qrShown = true;
       this.armWatchdog(socket, hooks); // each fresh code is progress
       hooks.qr(update.qr);
       hooks.status({ state: 'connecting', detail: 'Scan the QR code with WhatsApp on your phone: Settings → Linked devices → Link a device.' });
@@ -116,7 +121,8 @@ export class WhatsAppAdapter implements ChannelAdapter {
       return hooks.status({ state: 'logged-out', detail: 'WhatsApp logged this device out: log in again to scan a new QR code.' });
     }
     if (code === REPLACED) return hooks.status({ state: 'logged-out', detail: 'Another WhatsApp Web session with this login took over: log in again here to take it back.' });
-    if (code === TIMED_OUT && !linked) return hooks.status({ state: 'logged-out', detail: 'The QR code expired before it was scanned: log in again for a new one.' });
+    // 408 is also what a failed network connection closes with: only after QR codes were shown does it mean they ran out.
+    if (code === TIMED_OUT && !linked && this.qrShown) return hooks.status({ state: 'logged-out', detail: 'The QR code expired before it was scanned: log in again for a new one.' });
     // After a QR scan WhatsApp asks for a new connection at once: that is the login finishing
     // (with the credentials in memory: the scan's are still being written).
     if (code === RESTART_REQUIRED) {
@@ -179,11 +185,11 @@ export class WhatsAppAdapter implements ChannelAdapter {
   }
 
   async send(peer: string, text: string): Promise<void> {
-    await this.connected().sendMessage(peer, { text });
+    await this.connected().sendMessage(toJid(peer), { text });
   }
 
   async typing(peer: string): Promise<void> {
-    await this.connected().sendPresenceUpdate('composing', peer);
+    await this.connected().sendPresenceUpdate('composing', toJid(peer));
   }
 
   private connected(): WhatsAppSocket {
@@ -203,6 +209,11 @@ function phoneOf(jid: string | null | undefined): string | null {
   return match ? `+${match[1]}` : null;
 }
 
+/** A chat to send to: a JID as received, or the owner's "+digits" from the allowlist. */
+function toJid(peer: string): string {
+  return /^\+\d{5,16}$/.test(peer) ? `${peer.slice(1)}@s.whatsapp.net` : peer;
+}
+
 /** WhatsApp senders are compared as "+digits": "+49 151 1234-5678", "4915112345678@s.whatsapp.net" → "+4915112345678". */
 export function normalizeWhatsAppId(id: string): string {
   const phone = phoneOf(id) ?? (/^\+?[\d\s().-]{5,24}$/.test(id) ? `+${id.replace(/\D/g, '')}` : null);
@@ -211,7 +222,8 @@ export function normalizeWhatsAppId(id: string): string {
 
 function describeClose(error: (Error & { output?: { statusCode?: number } }) | undefined): string {
   if (!error) return 'the connection to WhatsApp closed';
-  const cause = (error as Error & { cause?: { code?: string } }).cause?.code;
+  // Baileys keeps the socket's error (with its errno code) as the Boom's data.
+  const cause = (error as Error & { data?: { code?: string } }).data?.code;
   if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ENETUNREACH|ETIMEDOUT|ECONNRESET/.test(`${error.message} ${cause ?? ''}`)) return `cannot reach WhatsApp (${error.message})`;
   return `the connection to WhatsApp closed: ${error.message}${error.output?.statusCode ? ` (code ${error.output.statusCode})` : ''}`;
 }
