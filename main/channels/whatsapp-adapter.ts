@@ -77,9 +77,14 @@ export class WhatsAppAdapter implements ChannelAdapter {
     socket.ev.on('connection.update', (update) => this.connectionUpdate(socket, update, auth, linked, hooks));
     socket.ev.on('messages.upsert', ({ messages, type }) => {
       if (type !== 'notify' || socket !== this.socket) return;
-      for (const message of messages) {
-        const inbound = this.canonical(message);
-        if (inbound) hooks.inbound(inbound);
+      for (const message of messages ?? []) {
+        // One malformed message must not stop the ones after it.
+        try {
+          const inbound = this.canonical(message);
+          if (inbound) hooks.inbound(inbound);
+        } catch (error) {
+          this.options.log.warn('a WhatsApp message could not be read', { error: (error as Error).message });
+        }
       }
     });
   }
@@ -134,9 +139,9 @@ export class WhatsAppAdapter implements ChannelAdapter {
 
   /** A WhatsApp message as every channel reports it, or null for what Perch ignores (own, status updates). */
   private canonical(message: WAMessage): Parameters<AdapterHooks['inbound']>[0] | null {
-    const key = message.key;
-    const chat = key.remoteJid;
-    if (!chat || !key.id || key.fromMe || chat === 'status@broadcast' || chat.endsWith('@newsletter')) return null;
+    const key = message?.key;
+    const chat = key?.remoteJid;
+    if (!key || !chat || !key.id || key.fromMe || chat === 'status@broadcast' || chat.endsWith('@newsletter')) return null;
     const group = chat.endsWith('@g.us');
     const content = message.message ?? {};
     const context = content.extendedTextMessage?.contextInfo ?? null;

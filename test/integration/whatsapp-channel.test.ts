@@ -82,6 +82,22 @@ describe('the WhatsApp channel', () => {
     ]);
   });
 
+  it('copes with malformed updates, media without text and a huge message: stored, answered or skipped, never a crash', async () => {
+    const socket = wa.latest();
+    const before = sentTo(OWNER).length;
+    // Malformed: no key, no chat, no id, no content at all.
+    socket.emit('messages.upsert', { type: 'notify', messages: [{} as never, { key: {} } as never, { key: { remoteJid: jid(OWNER) } } as never] });
+    socket.emit('messages.upsert', { type: 'notify', messages: [{ key: { remoteJid: jid(OWNER), id: 'MSG-EMPTY', fromMe: false } } as never] });
+    socket.emit('messages.upsert', { type: 'notify', messages: [{ key: { remoteJid: jid(OWNER), id: 'MSG-PHOTO', fromMe: false }, message: { imageMessage: {} } } as never] });
+    socket.message(OWNER, 'x'.repeat(200_000), 'MSG-HUGE');
+    await until(() => sentTo(OWNER).length === before + 3);
+    const got = sentTo(OWNER).slice(before);
+    expect(got.slice(0, 2)).toEqual(['You said: [an unsupported message]', 'You said: [image]']);
+    expect(got[2]).toMatch(/too long/i);
+    expect(core.db.prepare("SELECT media FROM inbound_messages WHERE provider_id LIKE '%MSG-PHOTO'").get()).toEqual({ media: 'image' });
+    expect((await ws.request('system.ping')).result).toBeDefined();
+  });
+
   it('offers approvals to the owner as text, decided by replying "approve <id>"', async () => {
     const socket = wa.latest();
     const reply = ws.request('tools.invoke', { name: 'exec', args: { command: 'echo from-whatsapp > wa.txt' } }, 15_000);
