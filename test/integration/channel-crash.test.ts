@@ -25,7 +25,7 @@ const PER_SENDER = 5;
 
 /** The Bot API with confirm-by-offset getUpdates, in front of the emulator. */
 async function offsetProxy(target: string): Promise<{ url: string; holdSends: boolean; close(): Promise<void> }> {
-  const state = { url: '', holdSends: false, close: async () => undefined };
+  const state: { url: string; holdSends: boolean; close(): Promise<void> } = { url: '', holdSends: false, close: async () => undefined };
   let unconfirmed: Array<{ update_id: number }> = [];
   let confirmedBelow = 0;
   const server = http.createServer(async (req, res) => {
