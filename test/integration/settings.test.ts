@@ -33,7 +33,7 @@ describe('settings', () => {
     closeDatabase(db);
     ({ db, settings } = openSettings(file));
     expect(settings.get().logLevel).toBe('debug');
-    expect(settings.get().whatsapp).toEqual({ enabled: false, allowFrom: ['+4915112345678'] });
+    expect(settings.get().whatsapp).toMatchObject({ enabled: false, allowFrom: ['+4915112345678'], dmPolicy: 'allowlist' });
     closeDatabase(db);
   });
 
