@@ -59,7 +59,7 @@ describe('migrations', () => {
     const first = migrate(db, file, allMigrations, VERSION);
     expect(first.applied.map((m) => `${m.domain}@${m.version}`)).toEqual(['settings@1', 'auth@1', 'agent@1', 'audit@1', 'approvals@1', 'memory@1', 'channels@1', 'channels@2']);
     expect(migrate(db, file, allMigrations, VERSION).applied).toEqual([]);
-    expect(currentVersions(db)).toEqual({ settings: 1, auth: 1, agent: 1, audit: 1, approvals: 1, memory: 1, channels: 1 });
+    expect(currentVersions(db)).toEqual({ settings: 1, auth: 1, agent: 1, audit: 1, approvals: 1, memory: 1, channels: 2 });
     closeDatabase(db);
   });
 
