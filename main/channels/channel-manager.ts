@@ -63,6 +63,8 @@ export class ChannelManager {
   private stopped = false;
   /** Admitted senders only (strangers never get this far), so this stays small. */
   private readonly senders = new Map<string, { bucket: TokenBucket; noticed: boolean }>();
+  /** Messages the agent is answering now (a reconnect must not start them a second time). */
+  private readonly answering = new Set<string>();
 
   constructor(private readonly deps: ChannelManagerDeps) {}
 
@@ -112,7 +114,7 @@ export class ChannelManager {
       return;
     }
     if (!current()) return;
-    // Accepted before a crash and never answered: answered now, once.
+    // Accepted before a crash (or a reconnect) and never answered: answered now, once.
     for (const message of this.deps.store.unanswered(name)) void this.answer(message);
     this.deliver(name);
   }
@@ -143,8 +145,7 @@ export class ChannelManager {
   /** Logs a channel in (a new token, or a fresh WhatsApp QR login) and connects it now. */
   async login(name: string, params: LoginParams): Promise<ChannelView> {
     const entry = this.entry(name);
-    entry.generation++;
-    await entry.adapter.stop().catch(() => undefined);
+    // First, so a refused login (no token) leaves the running connection alone.
     if (entry.adapter.login) await entry.adapter.login(params);
     entry.failures = 0;
     void this.restart(name);
@@ -328,6 +329,9 @@ export class ChannelManager {
   }
 
   private async answer(message: InboundMessage): Promise<void> {
+    const key = `${message.channel}:${message.providerId}`;
+    if (this.answering.has(key)) return;
+    this.answering.add(key);
     let text: string;
     const stopTyping = this.typing(message);
     try {
@@ -338,6 +342,7 @@ export class ChannelManager {
       text = error.message;
     } finally {
       stopTyping();
+      this.answering.delete(key);
     }
     this.deps.store.answer(message.channel, message.providerId, message.peer, chunkReply(text));
     this.deliver(message.channel);

@@ -115,6 +115,7 @@ describe('the WhatsApp channel', () => {
   it('reconnects after a passing close with backoff, and delivers what waited, in order, once', async () => {
     const socket = wa.latest();
     const before = wa.sockets.length;
+    model.delayMs = 2_500; // still answering when the connection comes back
     socket.message(OWNER, 'one', 'MSG-5');
     socket.message(OWNER, 'two', 'MSG-6');
     socket.close(428, 'Connection Closed'); // before the replies could go out
@@ -126,8 +127,12 @@ describe('the WhatsApp channel', () => {
     await until(() => wa.sockets.length === before + 1, 4_000);
     expect(sentTo(OWNER).filter((t) => t === 'You said: one' || t === 'You said: two')).toEqual([]);
     wa.latest().open();
-    await until(() => sentTo(OWNER).filter((t) => t.startsWith('You said: o') || t.startsWith('You said: t')).length === 2);
+    await until(() => sentTo(OWNER).filter((t) => t.startsWith('You said: o') || t.startsWith('You said: t')).length === 2, 10_000);
+    model.delayMs = 0;
     expect(wa.latest().sent.map((m) => m.text)).toEqual(['You said: one', 'You said: two']);
+    // The reconnect did not start the answers a second time.
+    const asked = model.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body.messages.at(-1).content);
+    expect(asked.filter((t: string) => t === 'one' || t === 'two')).toEqual(['one', 'two']);
   });
 
   it('on being logged out, asks for a new QR code instead of looping; channels.login starts one', async () => {
