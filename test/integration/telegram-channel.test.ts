@@ -78,9 +78,13 @@ describe('the Telegram channel', () => {
   });
 
   it('stays quiet while paused, and does not answer retroactively after resuming', async () => {
+    await ws.request('events.subscribe', { events: ['tray.changed'] });
     expect((await ws.request('channels.pause', { channel: 'telegram' })).result.items[0]).toMatchObject({ state: 'paused', paused: true });
+    // The tray hears it: every channel paused.
+    expect((await ws.waitFor((f) => f.method === 'tray.changed' && f.params.state === 'paused')).params.channels[0]).toMatchObject({ channel: 'telegram', paused: true });
     expect(await exchange(OWNER, 'are you there?', 1, 1_500)).toEqual([]);
     expect((await ws.request('channels.resume', { channel: 'telegram' })).result.items[0]).toMatchObject({ state: 'connected', paused: false });
+    await ws.waitFor((f) => f.method === 'tray.changed' && f.params.state === 'idle');
     expect(await exchange(OWNER, 'back again')).toEqual(['You said: back again']);
     expect((await ws.request('channels.pause', { channel: 'whatsapp' })).error).toMatchObject({ data: { code: 'not_found' } });
   });
