@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench [-- suite…]`: measures the built app and prints one JSON object per metric per
-// line: {"suite","metric","value","unit"}. Suites: gateway, agent (agent:llama, agent:pipeline), memory.
+// line: {"suite","metric","value","unit"}. Suites: gateway, agent (agent:llama, agent:pipeline), memory, channels.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -200,22 +200,44 @@ const loadTs = async (source) => import(await bundleTs(source));
  * the app's call to it and the baseline's direct call both cross a process boundary.
  */
 async function startInstantModel() {
+  // The server also times each request it serves, from its start to the end of its response
+  // (the model's own time, which the channels suite leaves out of the latency it reports).
   const file = await bundleTs(`
+    import dc from 'node:diagnostics_channel';
+    import { performance } from 'node:perf_hooks';
     import { startOpenAIServer } from ${JSON.stringify(path.join(root, 'test/helpers/model-servers.ts'))};
+    const started = new WeakMap();
+    const served = [];
+    dc.subscribe('http.server.request.start', ({ request }) => started.set(request, performance.now()));
+    dc.subscribe('http.server.response.finish', ({ request }) => {
+      const start = started.get(request);
+      const end = performance.now();
+      // at: when it started, on the wall clock (sub-millisecond, comparable across processes)
+      served.push({ path: request.url, ms: end - start, at: performance.timeOrigin + start });
+    });
     const server = await startOpenAIServer();
     process.send({ url: server.url });
-    process.on('message', () => process.send({ body: server.requests.at(-1)?.body ?? null }));
+    process.on('message', (what) => {
+      if (what === 'served') process.send({ served: served.splice(0) });
+      else process.send({ body: server.requests.at(-1)?.body ?? null });
+    });
     process.on('disconnect', () => process.exit(0));
   `);
   const child = fork(file, [], { stdio: 'ignore' });
   if (pin) spawnSync('taskset', ['-a', '-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
   const next = () => new Promise((resolve) => child.once('message', resolve));
   const { url } = await next();
+  fs.rmSync(path.dirname(file), { recursive: true, force: true }); // loaded: the bundle is no longer needed
   return {
     url,
     lastRequest: async () => {
       child.send('last');
       return (await next()).body;
+    },
+    /** The requests served since the last call: [{path, ms, at}]. */
+    served: async () => {
+      child.send('served');
+      return (await next()).served;
     },
     close: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.disconnect()))),
   };
@@ -539,6 +561,238 @@ async function memorySuite() {
   }
 }
 
+const TELEGRAM_BOT_TOKEN = '123456:perch-bench-token-abcdefghijkl';
+/** Senders, and what each may send in a row and still be answered (the channels' per-sender flood burst). */
+const SENDERS = 20;
+const SENDER_BURST = 8;
+const REPLY = /^You said: ([\s\S]*)$/;
+/** The longest a poll is held when nothing is waiting (the app asks for 30 s). */
+const LONG_POLL_MS = 25_000;
+
+/**
+ * The Telegram Bot API emulator (telegram-test-api) in this process, on the load generator's core,
+ * with a clock on what passes through it: when it stores a sender's message, when the app's poll
+ * takes it, when it stores the bot's reply. Replies are read from what it stores, never with its
+ * client's getUpdates (that would take the app's updates).
+ *
+ * The emulator answers getUpdates at once, even with nothing to give, where the real Bot API holds
+ * the poll until an update comes or the poll's timeout passes. Against it as it is, grammY polls in
+ * a tight loop: ~500-600 polls/s that keep half of the app's core busy while idle, and a message
+ * waits for the poll in flight to come back (measured here on a 2-core VM: added latency p50 ~9 ms,
+ * p95 ~18-26 ms, against ~6 and ~13 ms with polls held). So a poll with nothing to give is held
+ * here until a message is stored, as Telegram does.
+ */
+async function startTelegramEmulator() {
+  const { default: TelegramServer } = await import('telegram-test-api');
+  // A long store timeout: the emulator's clean-up sweep (every storeTimeout) never runs during a bench.
+  const server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 3600 });
+  let polls = 0;
+  const express = server.webServer; // start() serves whatever webServer is then
+  const holdingPolls = async (req, res) => {
+    const poll = /^\/bot([^/]+)\/getUpdates/.exec(req.url ?? '');
+    if (!poll) return express(req, res);
+    polls++;
+    // The poll's own timeout (grammY's last poll on stopping has none: it must come back at once).
+    // grammY sends its parameters as JSON; read here, and express is told the body is parsed.
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    req.body = raw ? JSON.parse(raw) : {};
+    req._body = true;
+    const timeoutMs = Math.min(Number(req.body.timeout ?? 0) * 1000, LONG_POLL_MS);
+    if (!(timeoutMs > 0) || server.storage.userMessages.some((u) => u.botToken === poll[1] && !u.isRead)) return express(req, res);
+    let timer = null;
+    const release = () => {
+      clearTimeout(timer);
+      server.off('AddedUserMessage', release);
+      res.off('close', release);
+      if (!res.destroyed) express(req, res);
+    };
+    server.on('AddedUserMessage', release);
+    res.on('close', release); // the app stopped polling
+    timer = setTimeout(release, timeoutMs);
+  };
+  const serve = (req, res) => void holdingPolls(req, res).catch(() => res.destroy()); // a poll cut off while its body was read
+  serve.settings = express.settings;
+  server.webServer = serve;
+  await server.start();
+
+  const stamps = new Map(); // a sender's text → { sent, picked, replied } (performance.now())
+  const stamp = (text) => stamps.get(text) ?? stamps.set(text, {}).get(text);
+  const unexpected = [];
+  let waiting = null; // { pending: Set of texts, resolve }
+  const addUserMessage = server.addUserMessage.bind(server);
+  server.addUserMessage = (message) => {
+    stamp(message.text).sent = performance.now();
+    return addUserMessage(message);
+  };
+  const getUpdates = server.getUpdates.bind(server);
+  server.getUpdates = (token) => {
+    const updates = getUpdates(token);
+    const now = performance.now();
+    for (const update of updates) if (update.message?.text !== undefined) stamp(update.message.text).picked = now;
+    return updates;
+  };
+  const addBotMessage = server.addBotMessage.bind(server);
+  server.addBotMessage = (message, token) => {
+    const result = addBotMessage(message, token);
+    const now = performance.now();
+    const echoed = REPLY.exec(String(message.text ?? ''))?.[1];
+    if (echoed === undefined || !stamps.has(echoed)) unexpected.push(message.text);
+    else {
+      stamp(echoed).replied = now;
+      if (waiting?.pending.delete(echoed) && waiting.pending.size === 0) waiting.resolve(now);
+    }
+    return result;
+  };
+  const clients = new Map();
+  return {
+    apiURL: server.config.apiURL,
+    stamps,
+    get polls() {
+      return polls;
+    },
+    /** Messages the bot sent that answer nothing this bench sent (a flood notice, an error). */
+    unexpected,
+    send: (userId, text) => {
+      if (!clients.has(userId)) clients.set(userId, server.getClient(TELEGRAM_BOT_TOKEN, { userId: Number(userId), chatId: Number(userId) }));
+      const client = clients.get(userId);
+      return client.sendMessage(client.makeMessage(text));
+    },
+    /** Resolves with the time the reply to the last of `texts` was stored; call before sending them. */
+    replies: (texts, timeoutMs = 60_000) => {
+      const pending = new Set(texts);
+      for (const text of texts) stamp(text);
+      const done = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${pending.size} of ${texts.length} Telegram replies missing after ${timeoutMs} ms; unexpected replies: ${JSON.stringify(unexpected.slice(0, 3))}`)), timeoutMs);
+        timer.unref();
+        waiting = {
+          pending,
+          resolve: (at) => {
+            clearTimeout(timer);
+            waiting = null;
+            resolve(at);
+          },
+        };
+      });
+      done.catch(() => undefined); // awaited by the caller, unless sending failed first
+      return done;
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/** Time the hypervisor gave this VM's CPUs to others (all cores, in ms): a noisy neighbour shows here. */
+function stealMs() {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  return (Number(fields[8] ?? 0) * 1000) / 100;
+}
+
+/** CPU time a process has used (user + system, all threads), in ms. */
+function cpuMs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100 on Linux)
+}
+
+async function channelsSuite() {
+  const suite = 'channels';
+  // Sets of 20 sender ids: a warm-up, the latency run, five throughput rounds. Each id sends at most
+  // SENDER_BURST messages in all, so the flood limit (8 at once, refilled at 20 a minute) never applies.
+  const ROUNDS = 5;
+  const group = (g) => Array.from({ length: SENDERS }, (_, i) => String(100_000 + g * SENDERS + i));
+  const [warmUp, latencyIds, ...roundIds] = Array.from({ length: 2 + ROUNDS }, (_, g) => group(g));
+  const [steal, suiteStart] = [stealMs(), performance.now()];
+  const instant = await startInstantModel();
+  const telegram = await startTelegramEmulator();
+  let app = null;
+  try {
+    app = await startApp({
+      PERCH_MODEL: `openai:gpt-test@${instant.url}/v1`,
+      PERCH_TELEGRAM_TOKEN: TELEGRAM_BOT_TOKEN,
+      PERCH_TELEGRAM_API_ROOT: telegram.apiURL,
+      PERCH_TELEGRAM_ALLOW_FROM: [warmUp, latencyIds, ...roundIds].flat().join(','),
+    });
+    for (let i = 0; telegram.polls === 0; i++) {
+      if (i > 10_000) throw new Error('the app never polled the Telegram emulator');
+      await sleep(1);
+    }
+    await sleep(500);
+    const [idleCpu, idleStart] = [cpuMs(app.child.pid), performance.now()];
+    await sleep(2000);
+    emit(suite, 'telegram_idle_app_cpu', ((cpuMs(app.child.pid) - idleCpu) / (performance.now() - idleStart)) * 100, '%');
+
+    /** Every sender sends its SENDER_BURST messages back to back, all senders at once; the ms until the last reply. */
+    const burst = async (senders, label) => {
+      const texts = senders.map((id) => Array.from({ length: SENDER_BURST }, (_, i) => `${label} ${id} #${i}`));
+      const done = telegram.replies(texts.flat());
+      const started = performance.now();
+      await Promise.all(senders.map(async (id, s) => { for (const text of texts[s]) await telegram.send(id, text); }));
+      return (await done) - started;
+    };
+    await burst(warmUp, 'warm-up');
+
+    // Added latency: one message at a time (round robin over the senders), from the emulator storing
+    // it to the emulator storing the reply, minus the model server's own time for its requests.
+    // Where it goes: the poll taking the message, the app until its model request starts, the model,
+    // the app from the model's last byte until the reply is stored (the model server's clock is
+    // compared through the wall clock: both processes' performance.timeOrigin).
+    await instant.served(); // forget the warm-up's requests
+    const added = [];
+    const pickup = [];
+    const toModel = [];
+    const fromModel = [];
+    const model = [];
+    const wall = (t) => performance.timeOrigin + t;
+    for (let i = 0; i < SENDER_BURST; i++) {
+      for (const id of latencyIds) {
+        const text = `latency ${id} #${i}`;
+        const done = telegram.replies([text]);
+        await telegram.send(id, text);
+        await done;
+        const { sent, picked, replied } = telegram.stamps.get(text);
+        const requests = await instant.served();
+        if (requests.length === 0) throw new Error(`no model request for "${text}"`);
+        const modelMs = requests.reduce((sum, r) => sum + r.ms, 0);
+        added.push(replied - sent - modelMs);
+        pickup.push(picked - sent);
+        toModel.push(requests[0].at - wall(picked));
+        fromModel.push(wall(replied) - (requests.at(-1).at + requests.at(-1).ms));
+        model.push(modelMs);
+      }
+    }
+    const sorted = (values) => [...values].sort((a, b) => a - b);
+    emit(suite, 'telegram_added_latency_p50', percentile(sorted(added), 50), 'ms');
+    emit(suite, 'telegram_added_latency_p95', percentile(sorted(added), 95), 'ms');
+    emit(suite, 'telegram_poll_pickup_p50', percentile(sorted(pickup), 50), 'ms');
+    emit(suite, 'telegram_update_to_model_request_p50', percentile(sorted(toModel), 50), 'ms');
+    emit(suite, 'telegram_model_done_to_reply_p50', percentile(sorted(fromModel), 50), 'ms');
+    emit(suite, 'instant_model_p95', percentile(sorted(model), 95), 'ms');
+
+    // Throughput: 20 senders × 8 messages, sent as fast as the senders can, until all 160 replies
+    // are in; five rounds, each with senders new to the app; the median round is reported, and the
+    // worst. The app's CPU use over the rounds says whether its core was the limit.
+    const rates = [];
+    let busyMs = 0;
+    let appCpu = 0;
+    for (const [r, senders] of roundIds.entries()) {
+      const cpu = cpuMs(app.child.pid);
+      const ms = await burst(senders, `round ${r}`);
+      appCpu += cpuMs(app.child.pid) - cpu;
+      busyMs += ms;
+      rates.push((SENDERS * SENDER_BURST) / (ms / 1000));
+    }
+    if (telegram.unexpected.length > 0) throw new Error(`the bot sent ${telegram.unexpected.length} unexpected messages, e.g. ${JSON.stringify(telegram.unexpected[0])}`);
+    emit(suite, 'telegram_messages_per_s_20_senders', median(rates), 'msg/s');
+    emit(suite, 'telegram_messages_per_s_20_senders_worst_round', Math.min(...rates), 'msg/s');
+    emit(suite, 'telegram_app_cpu_under_load', (appCpu / busyMs) * 100, '%');
+    // On a shared VM, runs with a few % stolen came out ~30% slower here: compare runs with little.
+    emit(suite, 'cpu_steal_during_suite', ((stealMs() - steal) / ((performance.now() - suiteStart) * os.cpus().length)) * 100, '%');
+  } finally {
+    await app?.stop();
+    await telegram.stop();
+    await instant.close();
+  }
+}
+
 // `agent` runs both parts; `agent:llama` and `agent:pipeline` run one.
 const suites = {
   gateway: gatewaySuite,
@@ -546,8 +800,9 @@ const suites = {
   'agent:llama': () => agentLlamaSuite(),
   'agent:pipeline': () => agentPipelineSuite(),
   memory: memorySuite,
+  channels: channelsSuite,
 };
-const defaults = ['gateway', 'agent', 'memory'];
+const defaults = ['gateway', 'agent', 'memory', 'channels'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
 if (!fs.existsSync(serveEntry)) spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
