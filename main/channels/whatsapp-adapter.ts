@@ -96,7 +96,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
     this.watchdog = setTimeout(() => {
       if (socket !== this.socket || this.open) return;
       void Promise.resolve(socket.end(new Error('connection watchdog'))).catch(() => undefined);
-      hooks.status({ state: 'error', detail: `WhatsApp did not answer within ${Math.round(ms / 1000)} s` });
+      hooks.status({ state: 'error', detail: `WhatsApp did not answer within ${(ms / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} s` });
     }, ms);
     this.watchdog.unref();
   }

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdapterStatus } from '../../main/channels/adapter';
+import { WhatsAppAdapter } from '../../main/channels/whatsapp-adapter';
 import type { Core } from '../../main/core';
+import { createLogger } from '../../main/log/logger';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
 import { fakeWhatsApp } from '../helpers/fake-whatsapp';
@@ -194,5 +197,18 @@ describe('a damaged WhatsApp login file', () => {
       await core.stop();
       await model.close();
     }
+  });
+});
+
+describe('the WhatsApp connection watchdog', () => {
+  it('ends a connection that neither opens, closes nor shows a code, once, and reports it', async () => {
+    const wa = fakeWhatsApp();
+    const statuses: AdapterStatus[] = [];
+    const adapter = new WhatsAppAdapter({ dataDir: tempDataDir(), log: createLogger({ dir: null, level: 'error', console: false }), webSocketUrl: () => null, socketFactory: wa.factory, watchdogMs: 200 });
+    await adapter.start({ inbound: () => undefined, status: (s) => statuses.push(s), action: () => undefined, qr: () => undefined });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(wa.latest().ended).toBe(true);
+    expect(statuses).toEqual([{ state: 'error', detail: 'WhatsApp did not answer within 0.2 s' }]);
+    await adapter.stop();
   });
 });
