@@ -11,7 +11,7 @@ export default defineConfig({
       outDir: 'out/main',
       // Pure-JS dependencies are bundled (one file loads far faster than hundreds: this is most of
       // the cold start); native modules and keytar (optional: it needs libsecret) load at run time.
-      externalizeDeps: { include: ['keytar'], exclude: ['zod', 'ws', 'prom-client', 'sirv'] },
+      externalizeDeps: { include: ['keytar'], exclude: ['zod', 'ws', 'prom-client', 'sirv', 'croner'] },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'electron/main.ts'),

@@ -38,6 +38,11 @@ import { channelHandlers } from './channels/handlers';
 import { setupChannels } from './channels/setup';
 import type { SocketFactory } from './channels/whatsapp-adapter';
 import { Tray } from './system/tray-snapshot';
+import { scheduleHandlers } from './scheduler/handlers';
+import { reminderCommands, reminderTool } from './scheduler/reminders';
+import { InvalidSchedule } from './scheduler/schedule';
+import { scheduleMigrations, ScheduleStore } from './scheduler/schedule-store';
+import { Scheduler, type Target } from './scheduler/scheduler';
 import { memoryHandlers } from './memory/handlers';
 import { EmptyQuery, Memory } from './memory/memory';
 import { memoryMigrations, MemoryStore } from './memory/memory-store';
@@ -53,7 +58,7 @@ import { systemHandlers } from './system/handlers';
 export const VERSION: string = pkg.version;
 
 /** Every domain's migrations, in the order the domains depend on each other. */
-export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations, ...channelMigrations];
+export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations, ...channelMigrations, ...scheduleMigrations];
 
 /** Conversations answered at the same time (each conversation is itself one at a time). */
 const CONCURRENT_CONVERSATIONS = 4;
@@ -198,6 +203,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     fs.mkdirSync(workspace, { recursive: true });
     tools.add(execTool(workspace, () => ({ timeoutMs: settings.get().exec.timeoutSeconds * 1000, maxOutputBytes: settings.get().exec.maxOutputBytes })));
     const conversations = new ConversationStore(db);
+    const scheduleStore = new ScheduleStore(db, () => new Date());
+    // The chat a conversation happens in (where its reminders go); the scheduler's own conversations report to the dashboard.
+    const chatOf = (conversationId: string): Target | null => {
+      const conversation = conversations.get(conversationId);
+      if (!conversation) return null;
+      const { channel, peer } = conversation;
+      return channel === 'telegram' || channel === 'whatsapp' || channel === 'dashboard' ? { channel, peer } : { channel: 'dashboard' };
+    };
     const memory = new Memory({
       store: new MemoryStore(db),
       notesDir: path.join(config.dataDir, 'notes'),
@@ -231,6 +244,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         }
       },
       memory,
+      reminders: reminderCommands(scheduleStore, chatOf),
       onStored: (conversationId) => memory.noteTranscript(conversationId),
       onActivity: () => tray?.changed(),
     });
@@ -286,11 +300,45 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     // Not awaited: a slow or unreachable chat network must not hold up the start (status shows it).
     void channels.start().catch((error: Error) => log.error('channels failed to start', { error: error.message }));
     cleanup.push(() => channels.stop());
+
+    const scheduler = new Scheduler({
+      store: scheduleStore,
+      now: () => new Date(),
+      settings: () => settings.get().scheduler,
+      checkTarget: (target) => {
+        if (target.channel === 'dashboard') return;
+        try {
+          if (target.peer === undefined) channels.owner(target.channel);
+          else if (!channels.list().some((c) => c.channel === target.channel)) throw new Error(`No channel named ${target.channel} is set up.`);
+        } catch (error) {
+          throw new InvalidSchedule(`Cannot deliver to ${target.channel}: ${(error as Error).message}`);
+        }
+      },
+      deliver: (target, text) => {
+        if (target.channel !== 'dashboard') return channels.queueFor(target.channel, target.peer, text);
+        conversations.append(conversations.open('dashboard', target.peer ?? 'owner').id, { role: 'assistant', text });
+        return () => undefined;
+      },
+      agent: async (jobId, prompt, allowed) => (await agent.handle({ channel: 'schedule', peer: jobId, text: prompt, ...(allowed ? { tools: allowed } : {}) })).text,
+      bus,
+      log,
+    });
+    tools.add(reminderTool(scheduler, chatOf, () => new Date()));
+    router.register(scheduleHandlers(scheduler, scheduleStore));
+    scheduler.start();
+    cleanup.push(() => scheduler.stop());
     health.register('channels', () => {
       const views = channels.list();
       if (views.length === 0) return { status: 'ok', detail: 'no channel set up' };
       const broken = views.filter((v) => v.state === 'error' || v.state === 'logged-out');
       return { status: broken.length ? 'degraded' : 'ok', detail: views.map((v) => `${v.channel}: ${v.state}${v.detail ? ` (${v.detail})` : ''}`).join('; ') };
+    });
+    health.register('scheduler', () => {
+      const jobs = scheduleStore.jobs();
+      const failing = jobs.filter((j) => j.consecutiveFailures > 0);
+      const next = jobs.find((j) => j.enabled && j.nextRunAt);
+      const detail = `${jobs.length} job${jobs.length === 1 ? '' : 's'}${next ? `; next: ${next.name} at ${next.nextRunAt}` : ''}${failing.length ? `; failing: ${failing.map((j) => j.name).join(', ')}` : ''}`;
+      return { status: failing.length ? 'degraded' : 'ok', detail };
     });
     health.register('memory', () => {
       const { degraded, detail } = memory.status();

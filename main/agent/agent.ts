@@ -3,7 +3,7 @@ import { AllModelsFailed } from '../inference/failover';
 import type { ChatProvider, ChatTurn, ToolDefinition } from '../inference/provider';
 import type { Logger } from '../log/logger';
 import type { ToolRegistry } from '../tools/registry';
-import { runCommand, type MemoryCommands } from './commands';
+import { runCommand, type MemoryCommands, type ReminderCommands } from './commands';
 import type { ConversationStore, HistoryMessage } from './conversation-store';
 import { DeltaBatcher } from './delta-batcher';
 import type { Lanes } from './lanes';
@@ -43,6 +43,8 @@ export interface AgentDeps {
   recall?: Recall;
   /** /remember and /forget. */
   memory?: MemoryCommands;
+  /** /reminders. */
+  reminders?: ReminderCommands;
   /** Called when a conversation's messages were stored (for indexing its transcript). */
   onStored?: (conversationId: string) => void;
   /** Called when the agent starts or finishes working on a message (the tray shows it). */
@@ -54,6 +56,8 @@ export interface Inbound {
   peer: string;
   text: string;
   conversationId?: string;
+  /** Only these tools may be used for this message (a scheduled job's restricted set); default all. */
+  tools?: string[];
 }
 
 export interface Reply {
@@ -88,7 +92,7 @@ export class Agent {
     const { store } = this.deps;
     const conversation = inbound.conversationId ? store.get(inbound.conversationId) : store.open(inbound.channel, inbound.peer);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${inbound.conversationId}`);
-    return this.track(this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text)));
+    return this.track(this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text, inbound.tools)));
   }
 
   /**
@@ -106,18 +110,18 @@ export class Agent {
     );
   }
 
-  private async answer(conversationId: string, channel: string, text: string): Promise<Reply> {
+  private async answer(conversationId: string, channel: string, text: string, allowed?: string[]): Promise<Reply> {
     const { store } = this.deps;
     store.append(conversationId, { role: 'user', text }); // stored first: nothing is lost if the model fails
 
-    const command = await runCommand(text, { conversationId, store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}) });
+    const command = await runCommand(text, { conversationId, store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}) });
     if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
-    return this.reply(conversationId, channel);
+    return this.reply(conversationId, channel, allowed);
   }
 
-  private async reply(conversationId: string, channel: string): Promise<Reply> {
+  private async reply(conversationId: string, channel: string, allowed?: string[]): Promise<Reply> {
     try {
-      return await this.generate(conversationId, channel);
+      return await this.generate(conversationId, channel, allowed);
     } catch (error) {
       if (!(error instanceof AllModelsFailed)) throw error;
       // Every configured model failed: the person still gets an answer, and status says why.
@@ -128,12 +132,12 @@ export class Agent {
     }
   }
 
-  private async generate(conversationId: string, channel: string): Promise<Reply> {
+  private async generate(conversationId: string, channel: string, allowed?: string[]): Promise<Reply> {
     const { store } = this.deps;
     const provider = await this.deps.provider();
     const prompt = store.systemPrompt();
     // A model that refused tools is not shown them (nor are they counted in its prompt).
-    const tools = provider.toolsSupported ? this.deps.tools.definitions() : [];
+    const tools = !provider.toolsSupported ? [] : this.deps.tools.definitions().filter((t) => !allowed || allowed.includes(t.name));
     const { turns, maxTokens } = await this.context(conversationId, provider, prompt.text, tools);
     let tokensIn = 0;
     let tokensOut = 0;
@@ -157,7 +161,10 @@ export class Agent {
       tokensIn = tokensOut = 0;
       turns.push({ role: 'assistant', text: response.text, toolCalls: response.toolCalls });
       for (const call of response.toolCalls) {
-        const outcome = await this.deps.tools.invoke(call.name, call.args, { conversationId, channel });
+        // A model may name a tool it was not offered: it is told, and nothing runs.
+        const outcome = tools.some((t) => t.name === call.name)
+          ? await this.deps.tools.invoke(call.name, call.args, { conversationId, channel })
+          : ({ ok: false, error: `the tool ${call.name} is not available here` } as const);
         const result = outcome.ok ? outcome.output : `Error: ${outcome.error}`;
         store.append(conversationId, { role: 'tool', text: result, toolCallId: call.id });
         turns.push({ role: 'tool', text: result, toolCallId: call.id, toolName: call.name });

@@ -9,11 +9,18 @@ export interface MemoryCommands {
   forget(text: string): Promise<{ files: string[]; lines: number }>;
 }
 
+/** What /reminders needs from the scheduler: the one-shot jobs that deliver to this conversation's chat. */
+export interface ReminderCommands {
+  list(conversationId: string): Array<{ id: string; text: string; at: string }>;
+  cancel(conversationId: string, id: string): boolean;
+}
+
 interface CommandContext {
   conversationId: string;
   store: ConversationStore;
   provider: () => Promise<ChatProvider>;
   memory?: MemoryCommands;
+  reminders?: ReminderCommands;
 }
 
 const HELP = [
@@ -24,6 +31,7 @@ const HELP = [
   '/usage — tokens used in this conversation and today',
   '/remember TEXT — save a note',
   '/forget TEXT — delete the notes that mention TEXT (or a note file by name)',
+  '/reminders — your pending reminders; /reminders cancel N to cancel one',
 ].join('\n');
 
 export async function runCommand(text: string, ctx: CommandContext): Promise<string | null> {
@@ -44,6 +52,8 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<str
       if (files.length === 0) return `Nothing in your notes mentions "${rest}".`;
       return lines === 0 ? `Deleted ${files.join(', ')}.` : `Forgot ${lines} line${lines === 1 ? '' : 's'} in ${files.join(', ')}.`;
     }
+    case 'reminders':
+      return ctx.reminders ? reminders(rest, ctx.conversationId, ctx.reminders) : 'Reminders are not available.';
     case 'help':
       return HELP;
     case 'reset':
@@ -67,4 +77,19 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<str
     default:
       return null;
   }
+}
+
+function reminders(rest: string, conversationId: string, commands: ReminderCommands): string {
+  const pending = commands.list(conversationId);
+  const cancel = /^cancel\s+(\S+)$/i.exec(rest);
+  if (cancel) {
+    const which = cancel[1]!;
+    const chosen = /^\d+$/.test(which) ? pending[Number(which) - 1] : pending.find((r) => r.id === which);
+    if (!chosen) return `There is no reminder ${which}. ${pending.length ? 'Send /reminders to see them.' : 'You have no pending reminders.'}`;
+    commands.cancel(conversationId, chosen.id);
+    return `Cancelled: ${chosen.text}`;
+  }
+  if (rest) return 'Usage: /reminders to list them, /reminders cancel N to cancel one.';
+  if (pending.length === 0) return 'You have no pending reminders. Ask me, e.g. "remind me at 9 tomorrow to call Ana".';
+  return ['Pending reminders:', ...pending.map((r, i) => `${i + 1}. ${r.at.replace('T', ' ').slice(0, 16)} UTC — ${r.text}`), 'Cancel one with /reminders cancel N.'].join('\n');
 }

@@ -219,6 +219,29 @@ export class ChannelManager {
     this.deps.bus.publish('channel.status', this.view(name));
   }
 
+  /**
+   * Queues a message for a chat that answers nothing (a scheduled job's): to `peer`, or the
+   * channel's owner. Throws when the channel is not set up or cannot deliver until the owner acts;
+   * returns what sends it (call it once the caller's transaction is committed).
+   */
+  queueFor(channel: string, peer: string | undefined, text: string): () => void {
+    const entry = this.entry(channel);
+    if (entry.status.state === 'logged-out' || entry.status.state === 'stopped') {
+      throw new ChannelUnavailable(`${channel} is ${entry.status.state}${entry.status.detail ? ` (${entry.status.detail})` : ''}`);
+    }
+    const to = peer ?? this.owner(channel);
+    for (const part of chunkReply(text)) this.deps.store.enqueue(channel, to, part);
+    return () => this.deliver(channel);
+  }
+
+  /** The chat a message without a peer goes to; throws when the channel has no owner. */
+  owner(channel: string): string {
+    this.entry(channel);
+    const owner = this.deps.policy(channel).allowFrom[0];
+    if (!owner) throw new ChannelUnavailable(`${channel} has no owner to deliver to: add one to ${channel}.allowFrom, or give a peer.`);
+    return owner;
+  }
+
   /** Offers an approval request to the owner of every connected channel: with buttons where the
    * channel has them, else as text answered with "approve ID" / "deny ID". */
   async offerApproval(approval: { id: string; command: string; cwd: string; risk: string }): Promise<void> {
@@ -400,5 +423,6 @@ function publicPairing({ peer: _peer, ...pairing }: Pairing) {
 }
 
 export class UnknownChannel extends Error {}
+export class ChannelUnavailable extends Error {}
 export class UnknownPairing extends Error {}
 export class PairingClosed extends Error {}

@@ -22,6 +22,7 @@ export const AppErrors = {
   message_too_long: -32012,
   already_resolved: -32013,
   invalid_rule: -32014,
+  invalid_schedule: -32015,
 } as const;
 
 export type AppErrorCode = keyof typeof AppErrors;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { approvalSchema } from './approvals';
 import { channelViewSchema, pairingSchema, traySnapshotSchema } from './channels';
+import { scheduleFiredSchema } from './schedules';
 import { settingsSchema } from './settings';
 
 // Every server event and its payload. Delivered as JSON-RPC notifications
@@ -28,6 +29,8 @@ export const events = {
   'channel.pairing': pairingSchema,
   /** The tray's state changed (a channel, the approvals waiting, the model, working or idle). */
   'tray.changed': traySnapshotSchema,
+  /** A scheduled job ran (or was missed, or will retry its delivery, or failed for good). */
+  'schedule.fired': scheduleFiredSchema,
   /** A command waits for the owner's decision. */
   'approval.requested': approvalSchema,
   /** An approval was decided, expired, or its command finished running. */

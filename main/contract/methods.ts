@@ -3,6 +3,7 @@ import { settingsPatchSchema, settingsSchema } from './settings';
 import { approvalRuleSchema, approvalSchema, ruleFields } from './approvals';
 import { channelNameSchema, channelViewSchema, pairingCodeSchema, pairingSchema, telegramTokenSchema, traySnapshotSchema } from './channels';
 import { eventNameSchema } from './events';
+import { schedulePayloadSchema, scheduleRunSchema, scheduleJobSchema, scheduleSpecSchema, scheduleTargetSchema } from './schedules';
 
 // Every RPC method: params and result schemas. `public` methods may be called before the
 // connection is authenticated; everything else answers -32001 until then.
@@ -243,6 +244,54 @@ export const methods = {
     summary: 'What the tray menu shows: each channel with its state, pending approvals, the model, and an overall state.',
     params: noParams,
     result: traySnapshotSchema,
+  }),
+  'schedules.create': method({
+    summary: 'Create a scheduled job: a cron, one-shot or interval schedule; a fixed message or an agent prompt; a chat or the dashboard to deliver to.',
+    params: z.strictObject({
+      name: z.string().trim().min(1, 'the name is empty').max(200),
+      schedule: scheduleSpecSchema,
+      payload: schedulePayloadSchema,
+      target: scheduleTargetSchema,
+      enabled: z.boolean().default(true),
+    }),
+    result: z.object({ job: scheduleJobSchema }),
+  }),
+  'schedules.list': method({
+    summary: 'Every scheduled job with its next and last run.',
+    params: noParams,
+    result: z.object({ items: z.array(scheduleJobSchema) }),
+  }),
+  'schedules.update': method({
+    summary: 'Change a job (name, schedule, payload, target, enabled); its next run is computed again.',
+    params: z.strictObject({
+      id: idSchema,
+      name: z.string().trim().min(1).max(200).optional(),
+      schedule: scheduleSpecSchema.optional(),
+      payload: schedulePayloadSchema.optional(),
+      target: scheduleTargetSchema.optional(),
+      enabled: z.boolean().optional(),
+    }),
+    result: z.object({ job: scheduleJobSchema }),
+  }),
+  'schedules.delete': method({
+    summary: 'Delete a job and its run history.',
+    params: z.strictObject({ id: idSchema }),
+    result: z.object({ deleted: z.boolean() }),
+  }),
+  'schedules.runNow': method({
+    summary: 'Run a job now, once, outside its schedule (its next scheduled run stays as it was).',
+    params: z.strictObject({ id: idSchema }),
+    result: z.object({ run: scheduleRunSchema }),
+  }),
+  'schedules.runs': method({
+    summary: "Run history, newest first: one job's or all jobs'.",
+    params: z.strictObject({ jobId: idSchema.optional(), cursor: cursorSchema.optional(), limit: z.number().int().min(1).max(500).default(50) }).prefault({}),
+    result: z.object({ items: z.array(scheduleRunSchema), nextCursor: z.string().nullable() }),
+  }),
+  'schedules.preview': method({
+    summary: 'The next times a schedule would run (for a schedule builder); refuses an invalid schedule with the reason.',
+    params: z.strictObject({ schedule: scheduleSpecSchema, count: z.number().int().min(1).max(50).default(5) }),
+    result: z.object({ runs: z.array(z.string()) }),
   }),
   'approvals.list': method({
     summary: 'Approvals, newest first: pending ones, decided ones (history), or all.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dmPolicySchema, groupPolicySchema } from './channels';
+import { scheduleTargetSchema } from './schedules';
 
 // Every setting, its form and its default: the single declaration used by the store, the
 // environment overrides, the RPC contract and the dashboard.
@@ -100,6 +101,18 @@ export const settingsSchema = z.object({
       prices: z
         .record(z.string().max(200), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
         .default({}),
+    })
+    .prefault({}),
+  scheduler: z
+    .object({
+      /** Jobs running at the same time; more wait their turn. */
+      maxConcurrentRuns: z.number().int().min(1).max(16).default(2),
+      /** A run missed while the computer slept or was off is caught up (once) if it is at most this late. */
+      catchUpGraceMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60),
+      /** Delivery attempts before a run counts as failed and the owner is told. */
+      deliveryAttempts: z.number().int().min(1).max(20).default(5),
+      /** Where final failures are reported besides the dashboard (a chat), if anywhere. */
+      failureChat: scheduleTargetSchema.nullable().default(null),
     })
     .prefault({}),
   telegram: z

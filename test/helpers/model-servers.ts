@@ -3,7 +3,8 @@ import http from 'node:http';
 // Local servers speaking the real Ollama (/api/show, /api/chat NDJSON) and OpenAI (/v1/chat/
 // completions SSE) wire formats, for the provider tests. Behind both is the same scripted model:
 // it echoes the user, asks for get_time when asked the time (with invalid arguments when asked
-// for "bad args"), for exec when told "run: COMMAND", and reports a tool's result once it has one.
+// for "bad args"), for exec when told "run: COMMAND", for schedule_reminder when told "remind in Ns: TEXT",
+// and reports a tool's result once it has one.
 
 export interface ModelServer {
   url: string;
@@ -33,6 +34,8 @@ function script(messages: Msg[], hasTools: boolean): Step {
   if (hasTools && /bad args/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'Mars/Olympus_Mons' } };
   const long = /^long: (\d+)$/.exec(text);
   if (long) return { kind: 'text', chunks: [longReply(Number(long[1]))] };
+  const remind = /^remind in (\d+)s: (.+)$/.exec(text);
+  if (hasTools && remind) return { kind: 'tool', name: 'schedule_reminder', args: { text: remind[2], at: new Date(Date.now() + Number(remind[1]) * 1000).toISOString() } };
   const run = /^run: (.+)$/.exec(text);
   if (hasTools && run) return { kind: 'tool', name: 'exec', args: { command: run[1] } };
   return { kind: 'text', chunks: ['You ', 'said: ', text] };
