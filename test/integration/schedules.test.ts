@@ -50,7 +50,7 @@ describe('scheduled jobs over the gateway', () => {
     at = created.result.job.id;
     expect(created.result.job).toMatchObject({ name: 'tea', enabled: true, nextRunAt: expect.any(String), lastRunAt: null });
     await sleep(5_000);
-    const fired = ws.frames.filter((f) => f.method === 'schedule.fired').map((f) => f.params as { jobId: string; outcome: string; name: string });
+    const fired = (ws.frames as Array<{ method?: string; params: { jobId: string; outcome: string; name: string } }>).filter((f) => f.method === 'schedule.fired').map((f) => f.params);
     expect(fired.filter((f) => f.jobId === every && f.outcome === 'ok').length).toBeGreaterThanOrEqual(2);
     expect(fired.filter((f) => f.jobId === at)).toEqual([expect.objectContaining({ name: 'tea', outcome: 'ok' })]);
     expect((await runsOf(every)).every((r) => r.status === 'ok' && r.output === 'Time to stretch.')).toBe(true);
