@@ -98,6 +98,24 @@ describe('scheduled jobs over the gateway', () => {
     expect((await ws.request('schedules.runNow', { id: 'nope' })).error).toMatchObject({ data: { code: 'not_found' } });
   });
 
+  it('runs an agent prompt now, in its own conversation, with only the tools it was given', async () => {
+    const job = (await ws.request('schedules.create', {
+      name: 'morning check',
+      schedule: { kind: 'cron', expr: '0 7 * * *', tz: 'Europe/Berlin' },
+      payload: { kind: 'agent', prompt: 'run: echo not allowed', tools: ['get_time'] },
+      target: { channel: 'dashboard' },
+    })).result.job;
+    const { run } = (await ws.request('schedules.runNow', { id: job.id })).result;
+    expect(run).toMatchObject({ jobId: job.id, manual: true, status: 'running' });
+    for (let i = 0; i < 100 && (await runsOf(job.id))[0]?.status === 'running'; i++) await sleep(50);
+    expect((await runsOf(job.id))[0]).toMatchObject({ status: 'ok', output: 'The tool said: Error: the tool exec is not available here' });
+    expect((await ws.request('approvals.list', { status: 'pending' })).result.items).toEqual([]); // nothing asked to run
+    const own = (await ws.request('conversations.list', {})).result.items.find((c: { channel: string; peer: string }) => c.channel === 'schedule' && c.peer === job.id);
+    expect(own).toBeDefined();
+    expect((await ws.request('schedules.list')).result.items.find((j: { id: string }) => j.id === job.id).nextRunAt).toBe(job.nextRunAt); // its schedule is untouched
+    expect((await ws.request('schedules.delete', { id: job.id })).result).toEqual({ deleted: true });
+  });
+
   it('sets a reminder from a chat that comes back to the same chat, and lists and cancels them with /reminders', async () => {
     const set = await ws.request('chat.send', { text: 'remind in 2s: water the basil' }, 10_000);
     expect(set.result.text).toMatch(/^The tool said: Reminder set for /);
