@@ -4,7 +4,8 @@ import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
 import { admit, approvalReply, isOwner, MAX_PENDING_PAIRINGS, newPairingCode, PAIRING_WELCOME, pairingOffer, type ChannelPolicy } from './admission';
 import type { AdapterStatus, ApprovalAction, ChannelAdapter, ChannelState, LoginParams } from './adapter';
-import { backoffMs, type ChannelStore, type InboundMessage, type Pairing, type RetryPolicy } from './channel-store';
+import { backoffMs, type Backoff } from '../system/backoff';
+import type { ChannelStore, InboundMessage, Pairing } from './channel-store';
 import { TokenBucket } from '../gateway/token-bucket';
 import { chunkReply } from './reply-chunks';
 
@@ -14,7 +15,7 @@ const SENDER_PER_MINUTE = 20;
 export const FLOOD_NOTICE = "You're sending messages faster than I can answer, so I'm skipping some. Give me a moment and send what matters again.";
 
 /** A broken connection is retried after 2 s, 4 s, 8 s… up to 5 minutes, with jitter. */
-export const RECONNECT: Omit<RetryPolicy, 'maxAttempts'> = { baseMs: 2_000, capMs: 5 * 60_000, random: Math.random };
+export const RECONNECT: Backoff = { baseMs: 2_000, capMs: 5 * 60_000, random: Math.random };
 /** "typing…" lasts about 5 s on Telegram and WhatsApp; renewed while the agent works. */
 const TYPING_EVERY_MS = 4_000;
 
@@ -42,7 +43,7 @@ export interface ChannelManagerDeps {
   policy: (channel: string) => ChannelPolicy;
   /** Decides approvals pressed or answered in a chat (the approval gate). */
   approvals?: { resolve(id: string, decision: 'approve' | 'deny', remember: boolean, surface: string): Promise<{ approval: { status: string; run: { exitCode: number | null } | null } }> };
-  reconnect?: Omit<RetryPolicy, 'maxAttempts'>;
+  reconnect?: Backoff;
 }
 
 interface Entry {
@@ -124,7 +125,7 @@ export class ChannelManager {
     const entry = this.adapters.get(name)!;
     if (this.stopped || entry.retry) return;
     entry.failures++;
-    const delay = backoffMs(entry.failures, { ...(this.deps.reconnect ?? RECONNECT), maxAttempts: Infinity });
+    const delay = backoffMs(entry.failures, this.deps.reconnect ?? RECONNECT);
     const timer = setTimeout(() => {
       entry.retry = null;
       void this.restart(name);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
 import { prepared, transactor, type Prepared } from '../store/prepared';
+import { backoffMs, type Backoff } from '../system/backoff';
 
 // What the channels must not lose: every inbound message (idempotent on the provider's message id,
 // so a redelivery is stored and answered once), the replies waiting to go out (a persistent queue,
@@ -113,21 +114,11 @@ export interface Outbound {
   attempts: number;
 }
 
-export interface RetryPolicy {
-  baseMs: number;
-  capMs: number;
+export interface RetryPolicy extends Backoff {
   maxAttempts: number;
-  /** 0..1; injected in tests. */
-  random: () => number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1_000, capMs: 5 * 60_000, maxAttempts: 12, random: Math.random };
-
-/** Capped exponential backoff with "equal jitter": half fixed, half random, never above the cap. */
-export function backoffMs(attempt: number, policy: RetryPolicy): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * policy.random());
-}
 
 /** A pending message that is first in line for its peer (later ones wait behind it). */
 const FIRST_IN_LINE = "o.id = (SELECT min(id) FROM outbound_messages p WHERE p.channel = o.channel AND p.peer = o.peer AND p.status = 'pending')";

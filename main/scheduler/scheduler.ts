@@ -3,6 +3,7 @@ import type { scheduleTargetSchema } from '../contract/schedules';
 import type { Settings } from '../contract/settings';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
+import { backoffMs, type Backoff } from '../system/backoff';
 import { latestOccurrence, nextOccurrence, upcoming, validateSchedule, stepper } from './schedule';
 import type { Job, JobInput, Run, ScheduleStore } from './schedule-store';
 
@@ -32,10 +33,10 @@ export interface SchedulerDeps {
   agent(jobId: string, prompt: string, tools: string[] | undefined): Promise<string>;
   bus: EventBus;
   log: Logger;
-  retry?: { baseMs: number; capMs: number; random: () => number };
+  retry?: Backoff;
 }
 
-const DEFAULT_RETRY = { baseMs: 30_000, capMs: 30 * 60_000, random: Math.random };
+const DEFAULT_RETRY: Backoff = { baseMs: 30_000, capMs: 30 * 60_000, random: Math.random };
 
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -202,9 +203,7 @@ export class Scheduler {
         this.reportFailure(job, attempts, message);
         return;
       }
-      const policy = this.deps.retry ?? DEFAULT_RETRY;
-      const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempts - 1));
-      const nextAttemptAt = new Date(this.deps.now().getTime() + Math.round(ceiling / 2 + (ceiling / 2) * policy.random()));
+      const nextAttemptAt = new Date(this.deps.now().getTime() + backoffMs(attempts, this.deps.retry ?? DEFAULT_RETRY));
       if (!store.settle(runId, { status: 'retrying', error: message, nextAttemptAt })) return;
       this.deps.log.warn('a scheduled delivery failed; it will be tried again', { jobId: job.id, attempts, error: message });
       fired('retrying', message);

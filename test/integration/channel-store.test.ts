@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, channelMigrations, ChannelStore, DEFAULT_RETRY } from '../../main/channels/channel-store';
+import { channelMigrations, ChannelStore, DEFAULT_RETRY } from '../../main/channels/channel-store';
+import { backoffMs } from '../../main/system/backoff';
 import { openDatabase } from '../../main/store/database';
 import { migrate } from '../../main/store/migrations';
 import { tempDataDir } from '../helpers/data-dir';
