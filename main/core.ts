@@ -319,7 +319,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         conversations.append(conversations.open('dashboard', target.peer ?? 'owner').id, { role: 'assistant', text });
         return () => undefined;
       },
-      agent: async (jobId, prompt, allowed) => (await agent.handle({ channel: 'schedule', peer: jobId, text: prompt, ...(allowed ? { tools: allowed } : {}) })).text,
+      // strict: a model that is down makes the run fail and retry, rather than deliver an apology.
+      agent: async (jobId, prompt, allowed) => (await agent.handle({ channel: 'schedule', peer: jobId, text: prompt, strict: true, ...(allowed ? { tools: allowed } : {}) })).text,
       bus,
       log,
     });

@@ -58,7 +58,11 @@ export interface Inbound {
   conversationId?: string;
   /** Only these tools may be used for this message (a scheduled job's restricted set); default all. */
   tools?: string[];
+  /** Throw when every model fails, instead of answering with an apology (a scheduled job retries later). */
+  strict?: boolean;
 }
+
+type TurnOptions = Pick<Inbound, 'tools' | 'strict'>;
 
 export interface Reply {
   conversationId: string;
@@ -92,7 +96,7 @@ export class Agent {
     const { store } = this.deps;
     const conversation = inbound.conversationId ? store.get(inbound.conversationId) : store.open(inbound.channel, inbound.peer);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${inbound.conversationId}`);
-    return this.track(this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text, inbound.tools)));
+    return this.track(this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text, inbound)));
   }
 
   /**
@@ -110,20 +114,20 @@ export class Agent {
     );
   }
 
-  private async answer(conversationId: string, channel: string, text: string, allowed?: string[]): Promise<Reply> {
+  private async answer(conversationId: string, channel: string, text: string, options: TurnOptions = {}): Promise<Reply> {
     const { store } = this.deps;
     store.append(conversationId, { role: 'user', text }); // stored first: nothing is lost if the model fails
 
     const command = await runCommand(text, { conversationId, store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}) });
     if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
-    return this.reply(conversationId, channel, allowed);
+    return this.reply(conversationId, channel, options);
   }
 
-  private async reply(conversationId: string, channel: string, allowed?: string[]): Promise<Reply> {
+  private async reply(conversationId: string, channel: string, options: TurnOptions = {}): Promise<Reply> {
     try {
-      return await this.generate(conversationId, channel, allowed);
+      return await this.generate(conversationId, channel, options.tools);
     } catch (error) {
-      if (!(error instanceof AllModelsFailed)) throw error;
+      if (!(error instanceof AllModelsFailed) || options.strict) throw error;
       // Every configured model failed: the person still gets an answer, and status says why.
       return this.finish(conversationId, {
         role: 'assistant',

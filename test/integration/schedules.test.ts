@@ -113,6 +113,16 @@ describe('scheduled jobs over the gateway', () => {
     const own = (await ws.request('conversations.list', {})).result.items.find((c: { channel: string; peer: string }) => c.channel === 'schedule' && c.peer === job.id);
     expect(own).toBeDefined();
     expect((await ws.request('schedules.list')).result.items.find((j: { id: string }) => j.id === job.id).nextRunAt).toBe(job.nextRunAt); // its schedule is untouched
+    // With the model down, the run is not "done" with an apology: it fails and will be tried again.
+    model.failing = true;
+    try {
+      await ws.request('schedules.runNow', { id: job.id });
+      for (let i = 0; i < 100 && (await runsOf(job.id))[0]?.status === 'running'; i++) await sleep(50);
+      expect((await runsOf(job.id))[0]).toMatchObject({ status: 'retrying', output: null });
+      expect((await ws.request('schedules.runs', { jobId: job.id })).result.items[0].error).toMatch(/the model crashed|500/);
+    } finally {
+      model.failing = false;
+    }
     expect((await ws.request('schedules.delete', { id: job.id })).result).toEqual({ deleted: true });
   });
 
