@@ -1,41 +1,85 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useDashboard } from './store';
+import { ApprovalsPage } from './pages/Approvals';
+import { ChannelsPage } from './pages/Channels';
+import { ConversationsPage } from './pages/Conversations';
+import { MemoryPage } from './pages/Memory';
+import { OverviewPage } from './pages/Overview';
+import { SchedulesPage } from './pages/Schedules';
+import { SettingsPage } from './pages/Settings';
+import { UsagePage } from './pages/Usage';
+import { useSession } from './stores/session';
 
-function formatUptime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const parts = [[Math.floor(s / 86400), 'd'], [Math.floor((s % 86400) / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm'], [s % 60, 's']] as const;
-  return parts.filter(([n], i) => n > 0 || i === 3).map(([n, u]) => `${n}${u}`).join(' ');
+// The dashboard shell: sign-in, the connection state, a navigation rail and the page chosen by
+// the address (#/approvals …), so a page can be linked to (the tray opens #/approvals).
+
+export const PAGES = [
+  { id: 'overview', label: 'Overview', Page: OverviewPage },
+  { id: 'conversations', label: 'Conversations', Page: ConversationsPage },
+  { id: 'approvals', label: 'Approvals', Page: ApprovalsPage },
+  { id: 'schedules', label: 'Schedules', Page: SchedulesPage },
+  { id: 'channels', label: 'Channels', Page: ChannelsPage },
+  { id: 'memory', label: 'Memory', Page: MemoryPage },
+  { id: 'settings', label: 'Settings', Page: SettingsPage },
+  { id: 'usage', label: 'Usage & audit', Page: UsagePage },
+] as const;
+
+type PageId = (typeof PAGES)[number]['id'];
+
+function routeOf(hash: string): PageId {
+  const id = /^#\/([\w-]+)/.exec(hash)?.[1];
+  return PAGES.some((p) => p.id === id) ? (id as PageId) : 'overview';
+}
+
+function useRoute(): PageId {
+  const [route, setRoute] = useState<PageId>(() => routeOf(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(routeOf(window.location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
 }
 
 export function App() {
-  const { connection, detail, status, statusError, start, refresh } = useDashboard();
+  const { connection, detail, start } = useSession();
+  const route = useRoute();
 
   useEffect(() => {
     start();
   }, [start]);
 
-  useEffect(() => {
-    if (connection !== 'open') return;
-    const timer = setInterval(() => void refresh(), 5000);
-    return () => clearInterval(timer);
-  }, [connection, refresh]);
-
+  const page = PAGES.find((p) => p.id === route)!;
   return (
     <div className="app">
       <header className="topbar">
         <div className="brand">
-          <span className="logo" aria-hidden>◆</span> Perch
+          <span className="logo" aria-hidden>
+            ◆
+          </span>{' '}
+          Perch
         </div>
-        <span className={`pill pill-${connection}`} data-testid="connection-state">
+        <span className={`pill pill-${connection}`} data-testid="connection-state" role="status">
           {connection === 'open' ? 'Connected' : connection === 'closed' ? 'Signed out' : 'Connecting…'}
         </span>
       </header>
-      <main className="content">
-        {connection === 'closed' ? <Login reason={detail} onToken={start} /> : null}
-        {connection === 'open' && status ? <Overview /> : null}
-        {connection !== 'closed' && !status ? <p className="muted">Connecting to Perch…</p> : null}
-        {statusError ? <p className="error">{statusError}</p> : null}
-      </main>
+      {connection === 'closed' ? (
+        <main className="content">
+          <Login reason={detail} onToken={start} />
+        </main>
+      ) : (
+        <div className="layout">
+          <nav className="rail" aria-label="Pages">
+            {PAGES.map((p) => (
+              <a key={p.id} href={`#/${p.id}`} aria-current={p.id === route ? 'page' : undefined} data-testid={`nav-${p.id}`}>
+                {p.label}
+              </a>
+            ))}
+          </nav>
+          <main className="content" data-testid={`page-${page.id}`}>
+            {connection === 'open' ? <page.Page /> : <p className="muted">Connecting to Perch…</p>}
+          </main>
+        </div>
+      )}
     </div>
   );
 }
@@ -50,50 +94,13 @@ function Login({ reason, onToken }: { reason: string | null; onToken: (token: st
     <section className="card login" data-testid="login">
       <h1>Sign in to Perch</h1>
       {reason ? <p className="muted">{reason}</p> : null}
-      <p>Open the one-time link that <code>npm run serve</code> printed, or paste the gateway token.</p>
+      <p>
+        Open the one-time link that <code>npm run serve</code> printed, or paste the gateway token.
+      </p>
       <form onSubmit={submit}>
         <input type="password" value={token} onChange={(e) => setToken(e.target.value)} placeholder="Gateway token" aria-label="Gateway token" autoComplete="off" />
         <button type="submit">Sign in</button>
       </form>
     </section>
-  );
-}
-
-function Overview() {
-  const status = useDashboard((s) => s.status)!;
-  const facts: Array<[string, string]> = [
-    ['Version', status.version],
-    ['Mode', status.mode],
-    ['Uptime', formatUptime(status.uptimeMs)],
-    ['Data directory', status.dataDir],
-    ['Gateway', status.gateway.url],
-    ['Secrets', status.secrets.backend === 'keychain' ? 'OS keychain' : 'File (no keychain found)'],
-  ];
-  return (
-    <>
-      <section className="card" data-testid="status">
-        <h1>Overview</h1>
-        <dl className="facts">
-          {facts.map(([label, value]) => (
-            <div key={label}>
-              <dt>{label}</dt>
-              <dd data-testid={`fact-${label.toLowerCase().replace(/\s+/g, '-')}`}>{value}</dd>
-            </div>
-          ))}
-        </dl>
-      </section>
-      <section className="card">
-        <h2>Health</h2>
-        <ul className="health" data-testid="health">
-          {Object.entries(status.domains).map(([domain, health]) => (
-            <li key={domain}>
-              <span className={`dot dot-${health.status}`} aria-label={health.status} />
-              <strong>{domain}</strong>
-              <span className="muted">{health.detail ?? health.status}</span>
-            </li>
-          ))}
-        </ul>
-      </section>
-    </>
   );
 }

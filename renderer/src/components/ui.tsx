@@ -1,0 +1,70 @@
+import type { ReactNode } from 'react';
+
+// Small pieces every page uses: empty states that say what to do next, errors where they happen,
+// times shown in the owner's own zone, and state badges.
+
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty" role="status">
+      <strong>{title}</strong>
+      {children ? <p className="muted">{children}</p> : null}
+    </div>
+  );
+}
+
+export function ErrorText({ error }: { error: string | null | undefined }) {
+  return error ? (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
+export function When({ at }: { at: string | null | undefined }) {
+  if (!at) return <span className="muted">—</span>;
+  const date = new Date(at);
+  return (
+    <time dateTime={at} title={date.toISOString()}>
+      {date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
+    </time>
+  );
+}
+
+const TONE: Record<string, string> = {
+  connected: 'ok',
+  ok: 'ok',
+  approved: 'ok',
+  idle: 'ok',
+  paused: 'warn',
+  connecting: 'warn',
+  pending: 'warn',
+  retrying: 'warn',
+  running: 'warn',
+  working: 'warn',
+  missed: 'warn',
+  degraded: 'warn',
+  stopped: 'muted',
+  expired: 'muted',
+  error: 'bad',
+  'logged-out': 'bad',
+  failed: 'bad',
+  denied: 'bad',
+  down: 'bad',
+  attention: 'bad',
+};
+
+export function Badge({ state, label }: { state: string; label?: string }) {
+  return <span className={`badge badge-${TONE[state] ?? 'muted'}`}>{label ?? state}</span>;
+}
+
+export function Card({ title, actions, children, testId }: { title: string; actions?: ReactNode; children: ReactNode; testId?: string }) {
+  return (
+    <section className="card" data-testid={testId} aria-label={title}>
+      <div className="card-head">
+        <h2>{title}</h2>
+        {actions ? <div className="actions">{actions}</div> : null}
+      </div>
+      {children}
+    </section>
+  );
+}

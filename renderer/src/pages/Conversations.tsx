@@ -1,0 +1,130 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { Badge, Card, Empty, ErrorText, When } from '../components/ui';
+import { useChat, type Message } from '../stores/chat';
+import { useSession } from '../stores/session';
+
+// Every conversation (dashboard, Telegram, WhatsApp, scheduled jobs) with search, one opened with
+// its messages (tool calls and their outcomes included), and the owner's own chat with the agent.
+
+function Bubble({ message }: { message: Message }) {
+  if (message.role === 'tool') {
+    return (
+      <div className="msg msg-tool" data-testid="message-tool">
+        <span className="muted">Tool result</span>
+        <pre className="output">{message.text}</pre>
+      </div>
+    );
+  }
+  return (
+    <div className={`msg msg-${message.role}`} data-testid={`message-${message.role}`}>
+      {message.text ? <div className="msg-text">{message.text}</div> : null}
+      {(message.toolCalls ?? []).map((call) => (
+        <div key={call.id} className="tool-call">
+          <Badge state="running" label={`calls ${call.name}`} /> <code>{JSON.stringify(call.args)}</code>
+        </div>
+      ))}
+      <div className="msg-meta muted">
+        <When at={message.createdAt} />
+        {message.model ? ` · ${message.provider}:${message.model}` : ''}
+      </div>
+    </div>
+  );
+}
+
+export function ConversationsPage() {
+  const { conversations, selected, messages, streaming, sending, error, loadConversations, select, send, follow } = useChat();
+  const epoch = useSession((s) => s.epoch);
+  const [query, setQuery] = useState('');
+  const [text, setText] = useState('');
+  const end = useRef<HTMLDivElement>(null);
+
+  useEffect(() => follow(), [follow, epoch]);
+  // On every (re)connection: the list, and the open conversation again (read once: not a dependency).
+  useEffect(() => {
+    void loadConversations();
+    const open = useChat.getState().selected;
+    if (open) void select(open);
+  }, [epoch, loadConversations, select]);
+  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [messages.length, streaming]);
+
+  const shown = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return q ? conversations.filter((c) => `${c.title} ${c.channel} ${c.peer}`.toLowerCase().includes(q)) : conversations;
+  }, [conversations, query]);
+  const current = conversations.find((c) => c.id === selected);
+  const mine = !current || current.channel === 'dashboard';
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
+    const value = text.trim();
+    if (!value || sending) return;
+    setText('');
+    void send(value);
+  };
+  const onKey = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey) submit(event as unknown as FormEvent);
+  };
+
+  return (
+    <div className="chat-layout">
+      <Card title="Conversations" actions={<button className="secondary" onClick={() => void select(null)}>New chat</button>}>
+        <label>
+          Search
+          <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Title, channel or person" data-testid="conversation-search" />
+        </label>
+        {conversations.length === 0 ? <Empty title="No conversations yet">Write to the assistant on the right, or from Telegram or WhatsApp once they are set up.</Empty> : null}
+        <ul className="rows conversation-list" data-testid="conversation-list">
+          {shown.map((c) => (
+            <li key={c.id}>
+              <button className={`link ${c.id === selected ? 'active' : ''}`} aria-current={c.id === selected ? 'true' : undefined} onClick={() => void select(c.id)}>
+                <span className="grow">{c.title || '(untitled)'}</span>
+                <Badge state="stopped" label={c.channel} />
+                <span className="muted">{c.messageCount}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </Card>
+      <Card
+        title={current ? `${current.title || 'Conversation'} · ${current.channel}${current.channel !== 'dashboard' ? ` ${current.peer}` : ''}` : 'Chat with Perch'}
+        actions={
+          current && mine ? (
+            <button className="secondary" disabled={sending} onClick={() => void send('/reset')}>
+              Reset context
+            </button>
+          ) : null
+        }
+        testId="chat"
+      >
+        <div className="messages" aria-live="polite" data-testid="messages">
+          {messages.length === 0 && !streaming ? <Empty title="Say hello">Ask anything; try /help for the commands.</Empty> : null}
+          {messages.map((m) => (
+            <Bubble key={m.id} message={m} />
+          ))}
+          {streaming ? (
+            <div className="msg msg-assistant streaming" data-testid="streaming">
+              <div className="msg-text">{streaming}</div>
+            </div>
+          ) : sending ? (
+            <p className="muted">Thinking…</p>
+          ) : null}
+          <div ref={end} />
+        </div>
+        <ErrorText error={error} />
+        {mine ? (
+          <form className="composer" onSubmit={submit}>
+            <label className="grow">
+              Message
+              <textarea value={text} onChange={(e) => setText(e.target.value)} onKeyDown={onKey} placeholder="Write to Perch… (Enter sends, Shift+Enter for a new line)" data-testid="chat-input" />
+            </label>
+            <button type="submit" disabled={sending || !text.trim()}>
+              Send
+            </button>
+          </form>
+        ) : (
+          <p className="muted">This conversation happens in {current?.channel}; answers go there.</p>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+import { Badge, Card, Empty, ErrorText, When } from '../components/ui';
+import { call } from '../stores/session';
+import { useAction, useQuery } from '../use-query';
+
+// What the owner checks first: the model, each channel (with pause/resume), approvals waiting,
+// the next scheduled runs, and anything unwell.
+
+function formatUptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const parts = [
+    [Math.floor(s / 86400), 'd'],
+    [Math.floor((s % 86400) / 3600), 'h'],
+    [Math.floor((s % 3600) / 60), 'm'],
+    [s % 60, 's'],
+  ] as const;
+  return parts
+    .filter(([n], i) => n > 0 || i === 3)
+    .map(([n, u]) => `${n}${u}`)
+    .join(' ');
+}
+
+export function OverviewPage() {
+  const status = useQuery('system.status', undefined, ['channel.status', 'settings.changed']);
+  const tray = useQuery('tray.snapshot', undefined, ['tray.changed']);
+  const schedules = useQuery('schedules.list', undefined, ['schedule.fired']);
+  const action = useAction();
+  const s = status.data;
+  const next = (schedules.data?.items ?? []).filter((j) => j.enabled && j.nextRunAt).slice(0, 5);
+  const unwell = s ? Object.entries(s.domains).filter(([, d]) => d.status !== 'ok') : [];
+
+  return (
+    <>
+      <ErrorText error={status.error ?? tray.error} />
+      {s ? (
+        <section className="card" data-testid="status" aria-label="Overview">
+          <h1>Overview</h1>
+          <dl className="facts">
+            {(
+              [
+                ['Model', tray.data?.model ?? '…'],
+                ['Version', s.version],
+                ['Mode', s.mode],
+                ['Uptime', formatUptime(s.uptimeMs)],
+                ['Data directory', s.dataDir],
+                ['Gateway', s.gateway.url],
+                ['Secrets', s.secrets.backend === 'keychain' ? 'OS keychain' : 'File (no keychain found)'],
+              ] as const
+            ).map(([label, value]) => (
+              <div key={label}>
+                <dt>{label}</dt>
+                <dd data-testid={`fact-${label.toLowerCase().replace(/\s+/g, '-')}`}>{value}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      ) : null}
+
+      <Card title="Channels" testId="overview-channels">
+        {tray.data && tray.data.channels.length === 0 ? <Empty title="No chat channels set up">Add a Telegram bot token or link WhatsApp on the Channels page.</Empty> : null}
+        <ul className="rows">
+          {(tray.data?.channels ?? []).map((c) => (
+            <li key={c.channel}>
+              <strong className="cap">{c.channel}</strong> <Badge state={c.state} />
+              <span className="muted grow">{c.detail}</span>
+              <button className="secondary" disabled={action.busy} onClick={() => void action.run(() => call(c.paused ? 'channels.resume' : 'channels.pause', { channel: c.channel }))}>
+                {c.paused ? 'Resume' : 'Pause'}
+              </button>
+            </li>
+          ))}
+        </ul>
+        <ErrorText error={action.error} />
+      </Card>
+
+      <div className="two">
+        <Card title="Approvals">
+          {tray.data ? (
+            <p>
+              <a href="#/approvals" data-testid="overview-pending">
+                {tray.data.pendingApprovals === 0 ? 'No command waits for you.' : `${tray.data.pendingApprovals} command${tray.data.pendingApprovals === 1 ? '' : 's'} waiting for your decision`}
+              </a>
+            </p>
+          ) : null}
+        </Card>
+        <Card title="Next scheduled runs">
+          {next.length === 0 ? <Empty title="Nothing scheduled">Create a job on the Schedules page, or ask in a chat: “remind me at 9 tomorrow…”.</Empty> : null}
+          <ul className="rows">
+            {next.map((j) => (
+              <li key={j.id}>
+                <span className="grow">{j.name}</span>
+                <When at={j.nextRunAt} />
+              </li>
+            ))}
+          </ul>
+        </Card>
+      </div>
+
+      {s ? (
+        <Card title="Health">
+          <ul className="health" data-testid="health">
+            {Object.entries(s.domains).map(([name, d]) => (
+              <li key={name}>
+                <span className={`dot dot-${d.status}`} aria-label={d.status} />
+                <strong>{name}</strong>
+                <span className="muted">{d.detail ?? d.status}</span>
+              </li>
+            ))}
+          </ul>
+          {unwell.length ? <p className="muted">Recent problems are shown above; the Settings page has the logs.</p> : null}
+        </Card>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,58 @@
+import { create } from 'zustand';
+import type { PerchClient } from '../../../main/contract/client';
+import type { EventName, EventPayload } from '../../../main/contract/events';
+import type { MethodName, ParamsIn, Result } from '../../../main/contract/methods';
+import { connect, takeLoginCode, type Connection } from '../connection';
+
+// The dashboard's connection to Perch: one typed client over the preload bridge (Electron) or a
+// WebSocket (browser). Every other store calls through it; a test puts a stand-in client here.
+
+interface SessionState {
+  connection: 'connecting' | 'authenticating' | 'open' | 'closed';
+  detail: string | null;
+  client: PerchClient | null;
+  /** Bumped on every (re)connection: pages reload what they show. */
+  epoch: number;
+  start(token?: string): void;
+  /** For tests and the IPC stand-in: use this client as if connected. */
+  useClient(client: PerchClient): void;
+}
+
+let current: Connection | null = null;
+
+export const useSession = create<SessionState>((set, get) => ({
+  connection: 'connecting',
+  detail: null,
+  client: null,
+  epoch: 0,
+  start(token) {
+    current?.close();
+    current = connect({
+      ...(token ? { token } : {}),
+      loginCode: takeLoginCode(),
+      onState: (state, detail) => {
+        set({ connection: state, detail: detail ?? null, ...(state === 'open' ? { epoch: get().epoch + 1 } : {}) });
+      },
+    });
+    set({ client: current.client });
+  },
+  useClient(client) {
+    set({ client, connection: 'open', detail: null, epoch: get().epoch + 1 });
+  },
+}));
+
+/** Calls a method through the session's client. */
+export function call<M extends MethodName>(method: M, ...params: undefined extends ParamsIn<M> ? [params?: ParamsIn<M>] : [params: ParamsIn<M>]): Promise<Result<M>> {
+  const client = useSession.getState().client;
+  if (!client) return Promise.reject(new Error('Not connected to Perch.'));
+  return client.call(method, ...params);
+}
+
+/** Listens to an event through the session's client; returns the unsubscribe function. */
+export function listen<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+  const client = useSession.getState().client;
+  return client ? client.on(event, listener) : () => undefined;
+}
+
+/** A readable message for any error a call can throw. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
