@@ -36,7 +36,13 @@ function WhatsApp({ view }: { view: View | undefined }) {
   const [qr, setQr] = useState<string | null>(null);
   const epoch = useSession((s) => s.epoch);
   const action = useAction();
-  useEffect(() => listen('channel.qr', (event) => event.channel === 'whatsapp' && setQr(event.qr)), [epoch]);
+  useEffect(
+    () =>
+      listen('channel.qr', (event) => {
+        if (event.channel === 'whatsapp') setQr(event.qr);
+      }),
+    [epoch],
+  );
   useEffect(() => {
     if (view?.state === 'connected') setQr(null);
   }, [view?.state]);

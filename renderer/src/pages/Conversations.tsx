@@ -45,7 +45,9 @@ export function ConversationsPage() {
     const open = useChat.getState().selected;
     if (open) void select(open);
   }, [epoch, loadConversations, select]);
-  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [messages.length, streaming]);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'end' });
+  }, [messages.length, streaming]);
 
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();

@@ -1,0 +1,272 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import jsQR from 'jsqr';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser';
+import { TEST_TOKEN } from '../helpers/core';
+import { tempDataDir } from '../helpers/data-dir';
+import { RpcSocket } from '../helpers/rpc-socket';
+import { freePort, spawnServe, waitForStart, type ServeProcess } from '../helpers/serve-process';
+import { writeTinyGguf } from '../helpers/tiny-gguf';
+
+// The dashboard's pages in real Chromium against the headless app (as `npm run serve`) with a
+// temporary data dir and the tiny local model: a chat streamed in, approvals approved and denied
+// by clicking, a channel paused and resumed, a schedule created in the form and seen firing. Every
+// page is also opened through the IPC transport (a stand-in for the preload bridge), and the
+// WhatsApp QR code drawn from a channel.qr event is decoded back. Screenshots of every page land
+// in test-results/.
+
+const shots = path.resolve(__dirname, '../../test-results');
+let browser: Browser;
+let app: ServeProcess;
+let ws: RpcSocket;
+let dataDir: string;
+let base: string;
+
+beforeAll(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  dataDir = tempDataDir();
+  const model = path.join(dataDir, 'tiny.gguf');
+  writeTinyGguf(model, { contextLength: 4096 });
+  const port = await freePort();
+  app = spawnServe({ PERCH_DATA_DIR: dataDir, PERCH_GATEWAY_PORT: String(port), PERCH_GATEWAY_TOKEN: TEST_TOKEN, PERCH_MODEL: `llama:${model}` });
+  const { gateway } = await waitForStart(app);
+  base = `http://127.0.0.1:${port}/`;
+  ws = await RpcSocket.open(gateway, { Authorization: `Bearer ${TEST_TOKEN}` });
+  // Short replies keep it quick; recall would only crowd the tiny window.
+  await ws.request('settings.update', { patch: { agent: { maxReplyTokens: 48 }, memory: { recallLimit: 0 } } });
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  ws?.close();
+  await browser?.close();
+  app?.child.kill('SIGTERM');
+  await app?.exited;
+});
+
+/** A page signed in with the gateway token, with errors collected. */
+async function signedIn(route = ''): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(base);
+  await page.getByLabel('Gateway token').fill(TEST_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('status').waitFor();
+  if (route) await open(page, route);
+  return { page, errors };
+}
+
+async function open(page: Page, route: string): Promise<void> {
+  await page.getByTestId(`nav-${route}`).click();
+  await page.getByTestId(`page-${route}`).waitFor();
+}
+
+describe('the dashboard against the headless app', () => {
+  it('sends a chat and shows the reply streaming in, then stored', async () => {
+    const { page, errors } = await signedIn('conversations');
+    // The streamed text may be on screen only briefly (the tiny model is fast): note when it is.
+    await page.evaluate(() => {
+      const seen = new MutationObserver(() => {
+        const streaming = document.querySelector('[data-testid="streaming"]');
+        if (streaming?.textContent) (window as unknown as { __streamed: string[] }).__streamed.push(streaming.textContent);
+      });
+      (window as unknown as { __streamed: string[] }).__streamed = [];
+      seen.observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByTestId('chat-input').fill('hello from the dashboard');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('message-assistant').first().waitFor({ timeout: 30_000 });
+    const streamed: string[] = await page.evaluate(() => (window as unknown as { __streamed: string[] }).__streamed);
+    const final = (await page.getByTestId('message-assistant').first().locator('.msg-text').textContent())!;
+    expect(streamed.length).toBeGreaterThan(0); // shown while it was being written…
+    expect(final.startsWith(streamed[0]!)).toBe(true); // …as the beginning of the stored reply
+    expect(await page.getByTestId('message-user').first().textContent()).toContain('hello from the dashboard');
+    expect((await page.getByTestId('message-assistant').first().textContent())!.length).toBeGreaterThan(0);
+    await page.getByTestId('conversation-list').getByText('hello from the dashboard').waitFor();
+    await page.screenshot({ path: path.join(shots, 'dashboard-conversations.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('approves a pending command by clicking Approve: it runs once and its output is shown; Deny refuses another', async () => {
+    const { page, errors } = await signedIn('approvals');
+    const first = ws.request('tools.invoke', { name: 'exec', args: { command: 'echo clicked-approve >> clicks.txt; cat clicks.txt' } }, 30_000);
+    const second = ws.request('tools.invoke', { name: 'exec', args: { command: 'echo never > denied.txt' } }, 30_000);
+    const pending = page.getByTestId('approvals-pending');
+    await pending.getByText('echo clicked-approve').waitFor();
+    await pending.getByText('echo never').waitFor();
+    expect(await pending.textContent()).toContain('left');
+    await page.screenshot({ path: path.join(shots, 'dashboard-approvals-pending.png'), fullPage: true });
+
+    const approveItem = pending.locator('li', { hasText: 'echo clicked-approve' });
+    await approveItem.getByRole('button', { name: 'Approve', exact: true }).click();
+    expect((await first).result).toEqual({ ok: true, output: 'clicked-approve', exitCode: 0 });
+    const history = page.getByTestId('approvals-history');
+    await history.getByText('[exit code 0]').waitFor();
+    expect(await history.textContent()).toContain('clicked-approve');
+
+    await pending.locator('li', { hasText: 'echo never' }).getByRole('button', { name: 'Deny' }).click();
+    expect((await second).result).toMatchObject({ ok: false });
+    await history.locator('li', { hasText: 'echo never' }).locator('.badge', { hasText: 'denied' }).waitFor();
+    await page.getByText('Nothing waits for your decision').waitFor();
+    await page.screenshot({ path: path.join(shots, 'dashboard-approvals.png'), fullPage: true });
+    expect(fs.readFileSync(path.join(dataDir, 'workspace', 'clicks.txt'), 'utf8')).toBe('clicked-approve\n'); // once
+    expect(fs.existsSync(path.join(dataDir, 'workspace', 'denied.txt'))).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('pauses and resumes a channel', async () => {
+    const { page, errors } = await signedIn('channels');
+    const telegram = page.getByTestId('channel-telegram');
+    await telegram.getByRole('button', { name: 'Pause' }).click();
+    await telegram.getByRole('button', { name: 'Resume' }).waitFor();
+    expect((await ws.request('channels.list')).result.items.find((c: { channel: string }) => c.channel === 'telegram').paused).toBe(true);
+    await page.screenshot({ path: path.join(shots, 'dashboard-channels.png'), fullPage: true });
+    await telegram.getByRole('button', { name: 'Resume' }).click();
+    await telegram.getByRole('button', { name: 'Pause' }).waitFor();
+    expect((await ws.request('channels.list')).result.items.find((c: { channel: string }) => c.channel === 'telegram').paused).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows every page without errors, and takes their screenshots', async () => {
+    const { page, errors } = await signedIn();
+    for (const route of ['overview', 'conversations', 'approvals', 'schedules', 'channels', 'memory', 'settings', 'usage']) {
+      await open(page, route);
+      await page.waitForTimeout(300); // the page's first data
+      await page.screenshot({ path: path.join(shots, `dashboard-page-${route}.png`), fullPage: true });
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+/**
+ * A stand-in for Electron's preload bridge (`window.perch` with only `call` and `on`): the renderer
+ * then uses its IPC transport. Like the real bridge it reaches the same router, here over an
+ * authenticated WebSocket.
+ */
+const STAND_IN_BRIDGE = (token: string) => `
+  (() => {
+    const socket = new WebSocket('ws://' + location.host + '/rpc');
+    const ready = new Promise((resolve) => socket.addEventListener('open', resolve));
+    const waiting = new Map();
+    const listeners = new Map();
+    let next = 1;
+    const send = async (method, params) => {
+      await ready;
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+      });
+    };
+    socket.addEventListener('message', (m) => {
+      const frame = JSON.parse(m.data);
+      if (frame.id !== undefined && waiting.has(frame.id)) {
+        const { resolve, reject } = waiting.get(frame.id);
+        waiting.delete(frame.id);
+        frame.error ? reject(Object.assign(new Error(frame.error.message), frame.error)) : resolve(frame.result);
+      } else if (frame.method) {
+        for (const cb of listeners.get(frame.method) ?? []) cb(frame.params);
+      }
+    });
+    const authed = send('auth.token', { token: ${JSON.stringify(token)} });
+    window.__bridgeCalls = [];
+    window.perch = {
+      call: async (method, params) => { await authed; window.__bridgeCalls.push(method); return send(method, params); },
+      on: (event, cb) => {
+        if (!listeners.has(event)) listeners.set(event, new Set());
+        listeners.get(event).add(cb);
+        return () => listeners.get(event).delete(cb);
+      },
+    };
+  })();
+`;
+
+describe('the dashboard through the IPC transport (a stand-in bridge)', () => {
+  it('opens every page through the bridge, with no sign-in, on the same router', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.addInitScript(STAND_IN_BRIDGE(TEST_TOKEN));
+    await page.goto(base);
+    await page.getByTestId('status').waitFor(); // no login form: the bridge is already trusted
+    expect(await page.getByTestId('connection-state').textContent()).toBe('Connected');
+    for (const route of ['overview', 'conversations', 'approvals', 'schedules', 'channels', 'memory', 'settings', 'usage']) await open(page, route);
+    const calls: string[] = await page.evaluate(() => (window as unknown as { __bridgeCalls: string[] }).__bridgeCalls);
+    expect(calls).toEqual(expect.arrayContaining(['system.status', 'conversations.list', 'approvals.list', 'schedules.list', 'channels.list', 'settings.get']));
+
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('renders the QR code from channel.qr (decoded back to the same string) and switches to connected when scanned', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // A bridge that is all stand-in: WhatsApp logging in, as the core reports it.
+    await page.addInitScript(`
+      (() => {
+        const listeners = new Map();
+        const view = { channel: 'whatsapp', state: 'connecting', paused: false, detail: 'Scan the QR code', nextRetryAt: null };
+        const settings = { telegram: { allowFrom: [], dmPolicy: 'allowlist', groupPolicy: 'off' }, whatsapp: { allowFrom: [], dmPolicy: 'allowlist', groupPolicy: 'off' } };
+        const answers = {
+          'channels.list': () => ({ items: [view] }),
+          'channels.pairings.list': () => ({ items: [] }),
+          'tray.snapshot': () => ({ channels: [view], pendingApprovals: 0, model: 'none', state: 'idle' }),
+          'schedules.list': () => ({ items: [] }),
+          'events.subscribe': () => ({ subscribed: [] }),
+          'events.unsubscribe': () => ({ subscribed: [] }),
+        };
+        window.__view = view;
+        window.perch = {
+          call: async (method) => {
+            const answer = answers[method];
+            if (!answer) throw Object.assign(new Error('not in this stand-in: ' + method), { code: -32601 });
+            return answer();
+          },
+          on: (event, cb) => {
+            if (!listeners.has(event)) listeners.set(event, new Set());
+            listeners.get(event).add(cb);
+            return () => listeners.get(event).delete(cb);
+          },
+        };
+        window.__emit = (event, payload) => { for (const cb of listeners.get(event) ?? []) cb(payload); };
+      })();
+    `);
+    await page.goto(`${base}#/channels`);
+    const card = page.getByTestId('channel-whatsapp');
+    await card.getByText('Log in with a QR code').waitFor();
+    const decode = async (): Promise<string | null> => {
+      const pixels = await page.getByTestId('whatsapp-qr').evaluate((canvas: HTMLCanvasElement) => {
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        return { width: data.width, height: data.height, data: Array.from(data.data) };
+      });
+      return jsQR(Uint8ClampedArray.from(pixels.data), pixels.width, pixels.height)?.data ?? null;
+    };
+    const emit = (event: string, payload: unknown) => page.evaluate(([e, p]) => (window as unknown as { __emit(e: string, p: unknown): void }).__emit(e as string, p), [event, payload] as const);
+
+    const first = '2@AbCdEfGhIjKlMnOp,QrStUvWxYz012345,6789+/AbCdEf=,GhIjKlMnOpQr=';
+    await emit('channel.qr', { channel: 'whatsapp', qr: first });
+    await page.getByTestId('whatsapp-qr').waitFor();
+    expect(await decode()).toBe(first);
+    await page.screenshot({ path: path.join(shots, 'dashboard-whatsapp-qr.png'), fullPage: true });
+
+    const second = '2@ZyXwVuTsRqPoNmLk,JiHgFeDcBa987654,3210-_ZyXwVu=,TsRqPoNmLkJi=';
+    await emit('channel.qr', { channel: 'whatsapp', qr: second });
+    await page.waitForFunction((value) => document.querySelector('[data-testid="whatsapp-qr"]')?.getAttribute('data-qr') === value, second);
+    expect(await decode()).toBe(second); // a fresh code replaces the last
+
+    await emit('channel.status', { channel: 'whatsapp', state: 'connected', paused: false, detail: '+4915100000000', nextRetryAt: null });
+    await page.evaluate(() => Object.assign((window as unknown as { __view: object }).__view, { state: 'connected', detail: '+4915100000000' }));
+    await emit('channel.status', { channel: 'whatsapp', state: 'connected', paused: false, detail: '+4915100000000', nextRetryAt: null });
+    await card.getByTestId('whatsapp-connected').waitFor();
+    expect(await card.getByTestId('whatsapp-qr').count()).toBe(0);
+    await page.close();
+  });
+});
