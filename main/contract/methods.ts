@@ -196,6 +196,21 @@ export const methods = {
     params: z.strictObject({ text: z.string().trim().min(1).max(1_000) }),
     result: z.object({ files: z.array(z.string()), lines: z.number().int() }),
   }),
+  'memory.status': method({
+    summary: 'How memory searches (hybrid or keyword-only, and why), what is indexed, and where the notes folder is.',
+    params: noParams,
+    result: z.object({ mode: z.enum(['hybrid', 'keyword']), detail: z.string(), degraded: z.boolean(), notesDir: z.string() }),
+  }),
+  'memory.notes': method({
+    summary: 'The note files in the notes folder, newest first, and whether each is in the index.',
+    params: noParams,
+    result: z.object({ items: z.array(z.object({ file: z.string(), bytes: z.number().int(), modifiedAt: z.string(), indexed: z.boolean() })) }),
+  }),
+  'memory.reindex': method({
+    summary: 'Check every note against the index now (changed ones re-indexed, deleted ones dropped), then fill in missing vectors in the background (memory.progress).',
+    params: noParams,
+    result: z.object({ indexed: z.number().int(), unchanged: z.number().int(), removed: z.number().int() }),
+  }),
   'channels.list': method({
     summary: 'The chat channels that are set up, with their state.',
     params: noParams,

@@ -14,5 +14,8 @@ export function memoryHandlers(memory: Memory): Handlers {
     },
     'memory.write': ({ text }) => memory.write(text),
     'memory.forget': ({ text }) => memory.forget(text),
+    'memory.status': () => ({ ...memory.status(), notesDir: memory.notesDir }),
+    'memory.notes': () => ({ items: memory.notes() }),
+    'memory.reindex': () => memory.reindex(),
   };
 }

@@ -123,6 +123,32 @@ export class Memory {
     return { indexed, unchanged, removed };
   }
 
+  /** Every note in the folder, newest first, with whether the index has it. */
+  notes(): Array<{ file: string; bytes: number; modifiedAt: string; indexed: boolean }> {
+    const indexed = new Set(this.deps.store.paths('notes'));
+    return listNotes(this.deps.notesDir)
+      .flatMap((file) => {
+        try {
+          const stat = fs.statSync(path.join(this.deps.notesDir, file));
+          return [{ file, bytes: stat.size, modifiedAt: stat.mtime.toISOString(), indexed: indexed.has(file) }];
+        } catch {
+          return []; // deleted meanwhile
+        }
+      })
+      .sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
+  }
+
+  /** Re-checks every note now, then fills in missing vectors in the background. */
+  async reindex(): Promise<{ indexed: number; unchanged: number; removed: number }> {
+    const result = await this.scan();
+    this.embedPending();
+    return result;
+  }
+
+  get notesDir(): string {
+    return this.deps.notesDir;
+  }
+
   /** (Re-)indexes one note by its path relative to the notes folder; a missing file is dropped. */
   async indexNote(file: string): Promise<'indexed' | 'unchanged' | 'removed' | 'skipped'> {
     const { store } = this.deps;

@@ -187,3 +187,26 @@ describe('memory with a local llama embedding model', () => {
     }
   });
 });
+
+describe('memory status, notes and re-indexing over the gateway', () => {
+  it('lists the notes, re-indexes a file changed behind its back, and says how it searches', async () => {
+    const core = await startTestCore();
+    const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+    try {
+      await ws.request('memory.write', { text: 'the spare key is under the blue pot' });
+      const status = (await ws.request('memory.status')).result;
+      expect(status).toMatchObject({ mode: 'keyword', degraded: false, notesDir: path.join(core.config.dataDir, 'notes') });
+      const notes = (await ws.request('memory.notes')).result.items;
+      expect(notes).toEqual([{ file: expect.stringMatching(/\.md$/), bytes: expect.any(Number), modifiedAt: expect.any(String), indexed: true }]);
+      // Written while nothing watched (as by another program, with the watcher not yet told): reindex finds it.
+      fs.writeFileSync(path.join(status.notesDir, 'garden.md'), '# Garden\nThe tomatoes need water every evening.\n');
+      const counts = (await ws.request('memory.reindex')).result;
+      expect(counts.indexed + counts.unchanged).toBe(2);
+      expect((await ws.request('memory.search', { query: 'tomatoes' })).result.items[0]).toMatchObject({ file: 'garden.md' });
+      expect((await ws.request('memory.notes')).result.items.map((n: { file: string; indexed: boolean }) => n.indexed)).toEqual([true, true]);
+    } finally {
+      ws.close();
+      await core.stop();
+    }
+  });
+});
