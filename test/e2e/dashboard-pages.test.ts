@@ -134,6 +134,31 @@ describe('the dashboard against the headless app', () => {
     await page.close();
   });
 
+  it('creates a schedule in the form (with a preview of its next runs) and sees it fire', async () => {
+    const { page, errors } = await signedIn('schedules');
+    await page.getByTestId('schedule-name').fill('stand up and stretch');
+    await page.getByTestId('schedule-kind').selectOption('every');
+    await page.getByTestId('schedule-every-value').fill('2');
+    await page.getByTestId('schedule-every-unit').selectOption('seconds');
+    await page.getByTestId('schedule-text').fill('Time to stretch!');
+    await page.getByTestId('schedule-preview').locator('li').nth(2).waitFor(); // the next runs, previewed by the server
+    await page.getByTestId('schedule-submit').click();
+    const row = page.getByTestId('schedule-row-stand up and stretch');
+    await row.waitFor();
+    await row.getByTestId('schedule-last-run').locator('.badge', { hasText: 'ok' }).waitFor({ timeout: 15_000 }); // it fired
+    await page.screenshot({ path: path.join(shots, 'dashboard-schedules.png'), fullPage: true });
+    const [job] = (await ws.request('schedules.list')).result.items.filter((j: { name: string }) => j.name === 'stand up and stretch');
+    expect(job).toMatchObject({ schedule: { kind: 'every', everyMs: 2_000 }, payload: { kind: 'message', text: 'Time to stretch!' }, target: { channel: 'dashboard' }, lastStatus: 'ok' });
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByRole('button', { name: 'Enable' }).waitFor();
+    // A bad cron expression is explained where it is typed.
+    await page.getByTestId('schedule-kind').selectOption('cron');
+    await page.getByTestId('schedule-cron').fill('61 * * * *');
+    await page.getByText('Invalid value for minute: 61').waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('shows every page without errors, and takes their screenshots', async () => {
     const { page, errors } = await signedIn();
     for (const route of ['overview', 'conversations', 'approvals', 'schedules', 'channels', 'memory', 'settings', 'usage']) {
