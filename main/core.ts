@@ -10,7 +10,8 @@ import { ApprovalGate } from './approvals/gate';
 import { approvalHandlers } from './approvals/handlers';
 import { auditMigrations, AuditLog } from './audit/audit-log';
 import { auditHandlers } from './audit/handlers';
-import { authHandlers } from './auth/handlers';
+import { authHandlers, rotationHandlers } from './auth/handlers';
+import { secretHandlers } from './secrets/handlers';
 import { authMigrations, Credentials, LOGIN_CODE_TTL_MS, resolveGatewayToken, type TokenSource } from './auth/credentials';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
 import type { EventPayload } from './contract/events';
@@ -178,7 +179,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
 
     router.register(authHandlers(credentials));
-    router.register(systemHandlers(status));
+    router.register(systemHandlers(status, log.file));
     router.register(settingsHandlers(settings, bus));
     router.register(eventHandlers);
 
@@ -268,6 +269,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     cleanup.push(() => gate.close());
     router.register(approvalHandlers(gate, approvals, audit));
     router.register(auditHandlers(audit));
+    router.register(rotationHandlers({ credentials, secrets, tokenSource, audit }));
+    router.register(secretHandlers(secrets, audit, () => models.keyChanged()));
     memory.start();
     cleanup.push(() => memory.close());
     router.register(memoryHandlers(memory));

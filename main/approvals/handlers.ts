@@ -1,12 +1,10 @@
 import { appError } from '../contract/errors';
 import type { AuditLog } from '../audit/audit-log';
-import type { Handlers, HandlerContext } from '../gateway/router';
+import { surfaceOf, type Handlers } from '../gateway/router';
 import type { ApprovalStore } from './approval-store';
 import { AlreadyResolved, ApprovalNotFound, type ApprovalGate } from './gate';
 import { ruleProblem } from './rules';
 
-/** The surface a decision or a change came from, for the audit log. */
-export const surfaceOf = (ctx: HandlerContext) => ({ ws: 'dashboard', ipc: 'desktop', local: 'local' })[ctx.session.transport];
 
 export function approvalHandlers(gate: ApprovalGate, store: ApprovalStore, audit: AuditLog): Handlers {
   const checkRule = (kind: 'exact' | 'pattern', command: string) => {

@@ -50,7 +50,7 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest();
 export const FAILED_CHECK_BUDGET = { perSecond: 5, burst: 50 };
 
 export class Credentials {
-  private readonly tokenHash: Buffer;
+  private tokenHash: Buffer;
   private readonly codes = new Map<string, number>();
   private readonly failures: TokenBucket;
   private lockedUntil = 0;
@@ -76,6 +76,12 @@ export class Credentials {
     const wait = this.failures.take();
     if (wait > 0) this.lockedUntil = this.now() + wait;
     return null;
+  }
+
+  /** A new gateway token: the old one stops working and every dashboard session ends. Returns how many ended. */
+  replaceToken(token: string): number {
+    this.tokenHash = sha256(token);
+    return this.db.prepare('DELETE FROM auth_sessions').run().changes;
   }
 
   /** A single-use login code for the dashboard link printed at start. */

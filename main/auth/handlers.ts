@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log';
 import { appError } from '../contract/errors';
-import type { Handlers } from '../gateway/router';
-import type { Credentials } from './credentials';
+import { surfaceOf, type Handlers } from '../gateway/router';
+import { registerSecret } from '../log/redact';
+import type { SecretStore } from '../secrets/secret-store';
+import { GATEWAY_TOKEN_SECRET, type Credentials, type TokenSource } from './credentials';
 
 /** After this many bad credentials on one connection, the gateway closes it. */
 export const MAX_BAD_CREDENTIALS = 5;
@@ -33,6 +37,29 @@ export function authHandlers(credentials: Credentials): Handlers {
       session.authenticated = true;
       session.authVia = 'session';
       return { session: granted.session, expiresAt: new Date(granted.expiresAt).toISOString() };
+    },
+  };
+}
+
+export interface RotationDeps {
+  credentials: Credentials;
+  secrets: SecretStore;
+  tokenSource: TokenSource;
+  audit: AuditLog;
+}
+
+/** A new gateway token, shown once: the old one and every dashboard session stop working. */
+export function rotationHandlers({ credentials, secrets, tokenSource, audit }: RotationDeps): Handlers {
+  return {
+    'auth.rotateToken': async (_params, ctx) => {
+      if (tokenSource === 'env') throw appError('invalid_setting', 'The gateway token comes from PERCH_GATEWAY_TOKEN: change it there and restart Perch.');
+      const token = randomBytes(32).toString('base64url');
+      await secrets.set(GATEWAY_TOKEN_SECRET, token);
+      registerSecret(token);
+      const sessionsEnded = credentials.replaceToken(token);
+      audit.append({ actor: 'owner', surface: surfaceOf(ctx), action: 'gateway.token.rotated', subject: 'gateway', details: { sessionsEnded } });
+      ctx.log.info('gateway token replaced', { sessionsEnded });
+      return { token, sessionsEnded };
     },
   };
 }

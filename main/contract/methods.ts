@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { settingsPatchSchema, settingsSchema } from './settings';
+import { logLevelSchema, settingsPatchSchema, settingsSchema } from './settings';
 import { approvalRuleSchema, approvalSchema, ruleFields } from './approvals';
 import { channelNameSchema, channelViewSchema, pairingCodeSchema, pairingSchema, telegramTokenSchema, traySnapshotSchema } from './channels';
 import { eventNameSchema } from './events';
@@ -118,6 +118,24 @@ export const methods = {
       gatewayToken: z.object({ source: z.enum(['env', 'keychain', 'file']) }),
       domains: z.record(z.string(), domainHealthSchema),
     }),
+  }),
+  'system.logs': method({
+    summary: 'The last lines of the log file, oldest first, at or above a level (for the log viewer).',
+    params: z.strictObject({ lines: z.number().int().min(1).max(2_000).default(200), level: logLevelSchema.default('debug') }).prefault({}),
+    result: z.object({
+      file: z.string().nullable(),
+      items: z.array(z.object({ time: z.string(), level: logLevelSchema, message: z.string(), fields: z.record(z.string(), z.unknown()) })),
+    }),
+  }),
+  'auth.rotateToken': method({
+    summary: 'Replace the gateway token with a new random one (kept in the keychain), shown this once; every dashboard session ends.',
+    params: noParams,
+    result: z.object({ token: z.string(), sessionsEnded: z.number().int() }),
+  }),
+  'secrets.set': method({
+    summary: 'Store a secret in the keychain (never shown again); null deletes it.',
+    params: z.strictObject({ name: z.enum(['openai-api-key']), value: z.string().trim().min(1).max(4_096).nullable() }),
+    result: z.object({ stored: z.boolean(), backend: z.enum(['keychain', 'file']) }),
   }),
   'settings.get': method({
     summary: 'The effective settings and which of them the environment overrides.',

@@ -12,6 +12,9 @@ export interface HandlerContext {
   log: Logger;
 }
 
+/** The surface a call came from (the dashboard in a browser, the desktop app, in-process), for the audit log. */
+export const surfaceOf = (ctx: HandlerContext) => ({ ws: 'dashboard', ipc: 'desktop', local: 'local' })[ctx.session.transport];
+
 export type Handler<M extends MethodName> = (params: Params<M>, ctx: HandlerContext) => Result<M> | Promise<Result<M>>;
 export type Handlers = { [M in MethodName]?: Handler<M> };
 

@@ -74,6 +74,22 @@ export class ModelManager {
     return next;
   }
 
+  /** A new API key: the models that use one are set up again on next use. */
+  keyChanged(): Promise<void> {
+    const next = this.queue.then(async () => {
+      if (this.current?.key.includes('"openai:')) {
+        await this.current.chain.close();
+        this.current = null;
+      }
+      if (this.embedding?.spec.startsWith('openai:')) {
+        await this.embedding.provider.close();
+        this.embedding = null;
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   async close(): Promise<void> {
     await this.queue;
     await this.current?.chain.close();

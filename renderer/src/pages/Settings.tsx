@@ -636,14 +636,7 @@ function OpenAIEndpoint({ view, busy, onUse }: { view: View; busy: boolean; onUs
           <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="e.g. https://api.openai.com/v1" autoComplete="off" spellCheck={false} />
         </label>
       </div>
-      <label>
-        API key
-        <input type="password" value="" disabled readOnly placeholder="Not stored from the dashboard" aria-describedby={`${id}-key`} autoComplete="off" data-testid="openai-api-key" />
-      </label>
-      <p className="hint" id={`${id}-key`}>
-        The dashboard cannot store the key yet (the gateway has no method to put it in the keychain). Set <code>PERCH_OPENAI_API_KEY</code> in Perch’s environment and restart; a stored key is never
-        shown here. Local servers (vLLM, llama.cpp’s server, LM Studio) usually need no key.
-      </p>
+      <ApiKey describedBy={`${id}-key`} />
       <div className="actions">
         <button type="submit" disabled={!ready || busy || chatLocked}>
           Use for chat
@@ -1003,52 +996,92 @@ function PricesCard({ view, onSaved }: { view: View; onSaved: () => void }) {
 // ---------------------------------------------------------------------------------------------
 // Gateway token and logs.
 
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
+function ApiKey({ describedBy }: { describedBy: string }) {
+  const [key, setKey] = useState('');
+  const [saved, setSaved] = useState<string | null>(null);
+  const action = useAction();
+  const store = (value: string | null) =>
+    void action.run(async () => {
+      const { stored, backend } = await call('secrets.set', { name: 'openai-api-key', value });
+      setKey('');
+      setSaved(stored ? `Stored in the ${backend === 'keychain' ? 'OS keychain' : 'protected secrets file'}; it will not be shown again.` : 'The stored key was deleted.');
+    });
+  return (
+    <div className="api-key">
+      <label>
+        API key
+        <input type="password" value={key} onChange={(e) => setKey(e.target.value)} placeholder="sk-… (kept in the keychain, never shown again)" aria-describedby={describedBy} autoComplete="off" data-testid="openai-api-key" />
+      </label>
+      <div className="actions">
+        <button type="button" className="secondary" disabled={!key.trim() || action.busy} onClick={() => store(key.trim())}>
+          Store key
+        </button>
+        <button type="button" className="secondary" disabled={action.busy} onClick={() => store(null)}>
+          Delete stored key
+        </button>
+      </div>
+      <p className="hint" id={describedBy}>
+        Local servers (vLLM, llama.cpp’s server, LM Studio) usually need no key. <code>PERCH_OPENAI_API_KEY</code>, when set, wins over a stored key.
+      </p>
+      {saved ? <p role="status">{saved}</p> : null}
+      <ErrorText error={action.error} />
+    </div>
+  );
 }
 
 function TokenCard({ status }: { status: Status | null }) {
-  const [fresh, setFresh] = useState<string | null>(null);
+  const [fresh, setFresh] = useState<{ token: string; sessionsEnded: number } | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const action = useAction();
   const source = status?.gatewayToken.source;
+  const rotate = () =>
+    void action.run(async () => {
+      setFresh(await call('auth.rotateToken'));
+      setConfirming(false);
+    });
   return (
     <Card title="Gateway token" testId="settings-token">
       <p>
         Apps and this dashboard sign in to Perch with the gateway token.{' '}
         {source === 'env' ? (
           <>
-            It is set by <code>PERCH_GATEWAY_TOKEN</code> in Perch’s environment.
+            It is set by <code>PERCH_GATEWAY_TOKEN</code> in Perch’s environment: change it there and restart Perch to replace it.
           </>
         ) : source === 'keychain' ? (
           'Perch generated it at first start and keeps it in the OS keychain.'
         ) : source === 'file' ? (
           'Perch generated it at first start and keeps it in a file only you can read (no keychain was found).'
         ) : null}{' '}
-        It is never shown here.
+        It is never shown here, except once when you replace it.
       </p>
-      <p className="note" data-testid="token-rotation-unavailable">
-        <Badge state="paused" label="not available" /> Rotating the token from the dashboard is not possible yet: the gateway has no method for it.
-      </p>
-      <p>
-        To replace it, set <code>PERCH_GATEWAY_TOKEN</code> to a new random value of at least 24 characters and restart Perch. Every app and dashboard signed in with the old token is then signed
-        out and has to sign in again with the new one.
-      </p>
-      <div className="actions">
-        <button type="button" className="secondary" onClick={() => setFresh(randomToken())}>
-          Generate a random value
-        </button>
-      </div>
+      {source !== 'env' ? (
+        <div className="actions">
+          {confirming ? (
+            <>
+              <span>Replace it? Every app and dashboard signed in with the old token, or with a session, is signed out.</span>
+              <button type="button" className="danger" disabled={action.busy} onClick={rotate}>
+                Replace the token
+              </button>
+              <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+                Keep it
+              </button>
+            </>
+          ) : (
+            <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+              Replace the token…
+            </button>
+          )}
+        </div>
+      ) : null}
+      <ErrorText error={action.error} />
       {fresh ? (
         <div className="secret-once" data-testid="token-generated">
           <label>
-            A new value for PERCH_GATEWAY_TOKEN (shown once; nothing changes until you set it and restart)
-            <input readOnly value={fresh} onFocus={(e) => e.target.select()} spellCheck={false} />
+            The new gateway token (shown this once; {fresh.sessionsEnded} dashboard session{fresh.sessionsEnded === 1 ? '' : 's'} ended)
+            <input readOnly value={fresh.token} onFocus={(e) => e.target.select()} spellCheck={false} />
           </label>
           <div className="actions">
-            <CopyButton text={fresh} label="Copy value" />
+            <CopyButton text={fresh.token} label="Copy token" />
             <button type="button" className="secondary" onClick={() => setFresh(null)}>
               Hide
             </button>
@@ -1059,13 +1092,46 @@ function TokenCard({ status }: { status: Status | null }) {
   );
 }
 
-function logFileOf(dataDir: string): string {
-  const sep = dataDir.includes('\\') && !dataDir.includes('/') ? '\\' : '/';
-  return [dataDir.replace(/[\\/]+$/, ''), 'logs', 'perch.log'].join(sep);
+function LogLines() {
+  const [level, setLevel] = useState<'error' | 'warn' | 'info' | 'verbose' | 'debug'>('info');
+  const logs = useQuery('system.logs', { lines: 200, level });
+  return (
+    <div className="log-lines">
+      <div className="form-row">
+        <label>
+          Show
+          <select value={level} onChange={(e) => setLevel(e.target.value as typeof level)} data-testid="log-level-filter">
+            <option value="error">Errors</option>
+            <option value="warn">Warnings and errors</option>
+            <option value="info">Information and above</option>
+            <option value="debug">Everything</option>
+          </select>
+        </label>
+        <button type="button" className="secondary" onClick={() => void logs.reload()}>
+          Reload lines
+        </button>
+      </div>
+      <ErrorText error={logs.error} />
+      {logs.data?.file ? (
+        <div className="actions log-file">
+          <span className="muted">One JSON object per line; phone numbers, e-mail addresses and keys are redacted. File:</span>
+          <code className="grow" data-testid="log-file">
+            {logs.data.file}
+          </code>
+          <CopyButton text={logs.data.file} label="Copy path" />
+        </div>
+      ) : null}
+      {logs.data && logs.data.items.length === 0 ? <Empty title="No lines at this level" /> : null}
+      <pre className="output log-view" data-testid="log-lines">
+        {(logs.data?.items ?? [])
+          .map((e) => `${e.time.slice(11, 23)} ${e.level.padEnd(7)} ${e.message}${Object.keys(e.fields).length ? ` ${JSON.stringify(e.fields)}` : ''}`)
+          .join('\n')}
+      </pre>
+    </div>
+  );
 }
 
 function LogsCard({ view, status, onSaved, reloadStatus }: { view: View; status: Status | null; onSaved: () => void; reloadStatus: () => void }) {
-  const file = status ? logFileOf(status.dataDir) : null;
   const problems = status ? Object.entries(status.domains).filter(([, d]) => d.status !== 'ok') : [];
   return (
     <Card
@@ -1077,23 +1143,7 @@ function LogsCard({ view, status, onSaved, reloadStatus }: { view: View; status:
         </button>
       }
     >
-      {file ? (
-        <div className="log-file">
-          <p>
-            Perch writes its log (one JSON object per line; phone numbers, e-mail addresses and keys are redacted) to
-          </p>
-          <div className="actions">
-            <code className="grow" data-testid="log-file">
-              {file}
-            </code>
-            <CopyButton text={file} label="Copy path" />
-          </div>
-        </div>
-      ) : null}
-      <p className="note" data-testid="logs-viewer-unavailable">
-        <Badge state="paused" label="not available" /> The gateway has no method to read log lines yet, so they cannot be shown here: open the file above in an editor, or follow it with{' '}
-        <code>tail -f</code>.
-      </p>
+      <LogLines />
       <SettingsForm
         view={view}
         onSaved={onSaved}
