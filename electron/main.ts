@@ -1,25 +1,29 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, session as electronSession, shell } from 'electron';
-import { RpcError } from '../main/contract/errors';
-import { eventNames } from '../main/contract/events';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, session as electronSession, shell, Tray } from 'electron';
+import { createClient } from '../main/contract/client';
 import { startCore, type Core } from '../main/core';
 import { createLocalTransport } from '../main/gateway/local-transport';
 import { createSession } from '../main/gateway/session';
-import { IPC_CALL, IPC_EVENT } from './ipc-channels';
+import { bridgeIpc } from './ipc-bridge';
+import { desktopNotifications } from './notifications';
+import { TrayController } from './tray';
+import { hardenWindow, windowOptions } from './window';
 
-// The desktop shell: hosts the core in the main process and shows the dashboard. Thin on
-// purpose: every decision lives in main/, this only adapts it to Electron.
+// The desktop shell: hosts the core in the main process, lives in the tray, shows the dashboard
+// on demand. Thin on purpose: every decision lives in main/, this only adapts it to Electron.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.join(here, '../renderer/index.html');
 const preloadFile = path.join(here, '../preload/index.cjs');
+const resources = app.isPackaged ? path.join(process.resourcesPath, 'resources') : path.join(here, '../../resources');
 
 let core: Core | null = null;
 let window: BrowserWindow | null = null;
+const teardown: Array<() => void> = [];
 
 if (!app.requestSingleInstanceLock()) {
-  app.quit();
+  app.quit(); // a second launch: the first one shows its window (below)
 } else {
   app.on('second-instance', () => showWindow());
   app.on('window-all-closed', () => undefined); // a tray app keeps running with no window
@@ -28,6 +32,7 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     const stopping = core;
     core = null;
+    for (const step of teardown.splice(0)) step();
     void stopping.stop().finally(() => app.exit(0));
   });
   app.whenReady().then(start, (error: Error) => fail(error));
@@ -39,57 +44,41 @@ async function start(): Promise<void> {
   } catch (error) {
     return fail(error as Error);
   }
+  const running = core;
   electronSession.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  bridgeIpc(core);
+  electronSession.defaultSession.setPermissionCheckHandler(() => false);
+  teardown.push(bridgeIpc({ ipcMain, router: running.router, bus: running.bus, rateLimit: () => running.settings.get().gateway.rateLimit, window: () => window?.webContents ?? null }));
+
+  // The shell's own client (tray and notifications act as the desktop surface).
+  const shellSession = createSession('ipc', () => running.settings.get().gateway.rateLimit);
+  shellSession.authenticated = true;
+  const client = createClient(createLocalTransport(running.router, running.bus, shellSession));
+  const onError = (message: string) => running.log.warn('desktop action failed', { error: message });
+  const tray = new TrayController({ Tray, Menu, nativeImage, client, resources, platform: process.platform, open: showWindow, quit: () => app.quit(), onError });
+  teardown.push(() => tray.destroy());
+  teardown.push(desktopNotifications({ Notification, client, open: showWindow, onError }));
   showWindow();
 }
 
-function bridgeIpc(running: Core): void {
-  const ipcSession = createSession('ipc', () => running.settings.get().gateway.rateLimit);
-  ipcSession.authenticated = true;
-  ipcSession.authVia = 'ipc';
-  const transport = createLocalTransport(running.router, running.bus, ipcSession);
-  for (const event of eventNames) {
-    transport.on(event, (payload) => window?.webContents.send(IPC_EVENT, event, payload));
-  }
-  ipcMain.handle(IPC_CALL, async (event, method: unknown, params: unknown) => {
-    // Only Perch's own window, showing Perch's own page, may call into the core.
-    if (!window || event.sender !== window.webContents || !event.senderFrame?.url.startsWith('file://')) {
-      return { error: { code: -32001, message: 'IPC caller is not the Perch window', data: { code: 'unauthorized' } } };
-    }
-    try {
-      return { result: await transport.request(String(method), params) };
-    } catch (error) {
-      return { error: error instanceof RpcError ? error.toJSON() : { code: -32603, message: 'Internal error' } };
-    }
-  });
-}
-
-function showWindow(): void {
-  if (window) {
-    window.show();
-    window.focus();
+function showWindow(route?: string): void {
+  if (!window) {
+    window = new BrowserWindow(windowOptions(preloadFile));
+    hardenWindow(window, shell);
+    window.on('close', (event) => {
+      if (!core) return;
+      event.preventDefault();
+      // Closing hides to the tray. On Linux a tray may have no host to show it, so the window is
+      // minimised instead and stays reachable from the task bar.
+      if (process.platform === 'linux') window?.minimize();
+      else window?.hide();
+    });
+    window.once('ready-to-show', () => window?.show());
+    void window.loadFile(rendererIndex, route ? { hash: `/${route}` } : {});
     return;
   }
-  window = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    title: 'Perch',
-    show: false,
-    webPreferences: { preload: preloadFile, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
-  });
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  window.on('close', (event) => {
-    if (!core) return;
-    event.preventDefault(); // closing hides to the tray
-    window?.hide();
-  });
-  window.once('ready-to-show', () => window?.show());
-  void window.loadFile(rendererIndex);
+  if (route) void window.webContents.executeJavaScript(`location.hash = ${JSON.stringify(`#/${route}`)}`);
+  window.show();
+  window.focus();
 }
 
 function fail(error: Error): void {
