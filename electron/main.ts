@@ -1,13 +1,17 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, session as electronSession, shell, Tray } from 'electron';
+import electronUpdater from 'electron-updater';
 import { createClient } from '../main/contract/client';
 import { startCore, type Core } from '../main/core';
 import { createLocalTransport } from '../main/gateway/local-transport';
 import { createSession } from '../main/gateway/session';
 import { bridgeIpc } from './ipc-bridge';
+import { applyLaunchAtLogin } from './login-item';
 import { desktopNotifications } from './notifications';
 import { TrayController } from './tray';
+import { startUpdater } from './updater';
 import { hardenWindow, windowOptions } from './window';
 
 // The desktop shell: hosts the core in the main process, lives in the tray, shows the dashboard
@@ -57,7 +61,30 @@ async function start(): Promise<void> {
   const tray = new TrayController({ Tray, Menu, nativeImage, client, resources, platform: process.platform, open: showWindow, quit: () => app.quit(), onError });
   teardown.push(() => tray.destroy());
   teardown.push(desktopNotifications({ Notification, client, open: showWindow, onError }));
-  showWindow();
+
+  const launchAtLogin = () =>
+    applyLaunchAtLogin(running.settings.get().desktop.launchAtLogin, {
+      app,
+      platform: process.platform,
+      executable: process.env.APPIMAGE ?? process.execPath,
+      configHome: process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'),
+    });
+  launchAtLogin();
+  teardown.push(
+    running.bus.subscribe((event, payload) => {
+      if (event === 'settings.changed' && (payload as { changed: string[] }).changed.some((p) => p.startsWith('desktop.launchAtLogin'))) launchAtLogin();
+    }),
+  );
+  teardown.push(
+    startUpdater({
+      autoUpdater: electronUpdater.autoUpdater,
+      report: (status, install) => running.updates.report(status, install),
+      packaged: app.isPackaged,
+      enabled: () => running.settings.get().desktop.autoUpdate,
+    }),
+  );
+  // Started at login: stay in the tray until asked.
+  if (!process.argv.includes('--hidden')) showWindow();
 }
 
 function showWindow(route?: string): void {

@@ -39,6 +39,7 @@ import { channelHandlers } from './channels/handlers';
 import { setupChannels } from './channels/setup';
 import type { SocketFactory } from './channels/whatsapp-adapter';
 import { Tray } from './system/tray-snapshot';
+import { updateHandlers, Updates } from './system/updates';
 import { scheduleHandlers } from './scheduler/handlers';
 import { reminderCommands, reminderTool } from './scheduler/reminders';
 import { InvalidSchedule } from './scheduler/schedule';
@@ -95,6 +96,8 @@ export interface Core {
   readonly router: Router;
   readonly gateway: Gateway;
   readonly settings: SettingsService;
+  /** The desktop shell reports its update state here. */
+  readonly updates: Updates;
   readonly secrets: SecretStore;
   readonly health: HealthRegistry;
   readonly models: ModelManager;
@@ -182,6 +185,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     router.register(systemHandlers(status, log.file));
     router.register(settingsHandlers(settings, bus));
     router.register(eventHandlers);
+    const updates = new Updates(bus);
+    router.register(updateHandlers(updates, log));
 
     const models = new ModelManager(
       () => settings.get(),
@@ -413,6 +418,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       router,
       gateway: gw,
       settings,
+      updates,
       secrets,
       health,
       models,

@@ -7,6 +7,14 @@ import { settingsSchema } from './settings';
 // Every server event and its payload. Delivered as JSON-RPC notifications
 // ({"jsonrpc":"2.0","method":<event>,"params":<payload>}) to connections that subscribed.
 
+/** The desktop app's updates: idle, checking, available (downloading), ready to install, or why not. */
+export const updateStatusSchema = z.object({
+  state: z.enum(['unavailable', 'disabled', 'idle', 'checking', 'downloading', 'ready', 'error']),
+  version: z.string().nullable(),
+  percent: z.number().min(0).max(100).nullable(),
+  detail: z.string().nullable(),
+});
+
 export const events = {
   /** A model download's progress; the last event has done: true, or an error. */
   'model.progress': z.object({
@@ -29,6 +37,8 @@ export const events = {
   'channel.pairing': pairingSchema,
   /** The tray's state changed (a channel, the approvals waiting, the model, working or idle). */
   'tray.changed': traySnapshotSchema,
+  /** The desktop app's update state changed. */
+  'update.status': updateStatusSchema,
   /** A scheduled job ran (or was missed, or will retry its delivery, or failed for good). */
   'schedule.fired': scheduleFiredSchema,
   /** A command waits for the owner's decision. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { logLevelSchema, settingsPatchSchema, settingsSchema } from './settings';
 import { approvalRuleSchema, approvalSchema, ruleFields } from './approvals';
 import { channelNameSchema, channelViewSchema, pairingCodeSchema, pairingSchema, telegramTokenSchema, traySnapshotSchema } from './channels';
-import { eventNameSchema } from './events';
+import { eventNameSchema, updateStatusSchema } from './events';
 import { schedulePayloadSchema, scheduleRunSchema, scheduleJobSchema, scheduleSpecSchema, scheduleTargetSchema } from './schedules';
 
 // Every RPC method: params and result schemas. `public` methods may be called before the
@@ -136,6 +136,21 @@ export const methods = {
     summary: 'Store a secret in the keychain (never shown again); null deletes it.',
     params: z.strictObject({ name: z.enum(['openai-api-key']), value: z.string().trim().min(1).max(4_096).nullable() }),
     result: z.object({ stored: z.boolean(), backend: z.enum(['keychain', 'file']) }),
+  }),
+  'updates.status': method({
+    summary: 'Where the desktop app stands with updates (headless: not available).',
+    params: noParams,
+    result: updateStatusSchema,
+  }),
+  'updates.install': method({
+    summary: 'Restart into the downloaded update (desktop app, once one is ready).',
+    params: noParams,
+    result: z.object({ restarting: z.boolean() }),
+  }),
+  'system.report': method({
+    summary: "The dashboard reports its own error or warning into Perch's log (the same file as the core's).",
+    params: z.strictObject({ level: z.enum(['error', 'warn']), message: z.string().min(1).max(4_000), source: z.string().max(500).optional() }),
+    result: z.object({ logged: z.boolean() }),
   }),
   'settings.get': method({
     summary: 'The effective settings and which of them the environment overrides.',

@@ -115,6 +115,14 @@ export const settingsSchema = z.object({
       failureChat: scheduleTargetSchema.nullable().default(null),
     })
     .prefault({}),
+  desktop: z
+    .object({
+      /** Start Perch when the owner logs in (macOS and Windows login items; an autostart entry on Linux). */
+      launchAtLogin: z.boolean().default(false),
+      /** Check for a new release and download it in the background (installed at the next restart). */
+      autoUpdate: z.boolean().default(true),
+    })
+    .prefault({}),
   telegram: z
     .object({
       apiRoot: httpUrl.nullable().default(null),

@@ -1029,6 +1029,42 @@ function ApiKey({ describedBy }: { describedBy: string }) {
   );
 }
 
+function DesktopCard() {
+  const updates = useQuery('updates.status', undefined, ['update.status']);
+  const settings = useQuery('settings.get', undefined, ['settings.changed']);
+  const action = useAction();
+  const desktop = settings.data?.settings.desktop;
+  const u = updates.data;
+  const toggle = (key: 'launchAtLogin' | 'autoUpdate', value: boolean) => void action.run(() => call('settings.update', { patch: { desktop: { [key]: value } } }));
+  return (
+    <Card title="Desktop app" testId="settings-desktop">
+      {desktop ? (
+        <div className="form">
+          <label className="check">
+            <input type="checkbox" checked={desktop.launchAtLogin} onChange={(e) => toggle('launchAtLogin', e.target.checked)} /> Start Perch when I log in (to the tray)
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={desktop.autoUpdate} onChange={(e) => toggle('autoUpdate', e.target.checked)} /> Download updates automatically
+          </label>
+        </div>
+      ) : null}
+      <p data-testid="update-status">
+        Updates: {u ? <Badge state={u.state === 'ready' ? 'ok' : u.state === 'error' ? 'error' : u.state === 'downloading' || u.state === 'checking' ? 'running' : 'stopped'} label={u.state} /> : '…'}{' '}
+        {u?.version ? `version ${u.version} ` : ''}
+        {u?.percent !== null && u?.percent !== undefined ? `${u.percent}% ` : ''}
+        <span className="muted">{u?.detail}</span>
+      </p>
+      {u?.state === 'downloading' && u.percent !== null ? <progress max={100} value={u.percent} aria-label="Update download" /> : null}
+      {u?.state === 'ready' ? (
+        <button type="button" disabled={action.busy} onClick={() => void action.run(() => call('updates.install'))}>
+          Restart to update
+        </button>
+      ) : null}
+      <ErrorText error={action.error ?? updates.error} />
+    </Card>
+  );
+}
+
 function TokenCard({ status }: { status: Status | null }) {
   const [fresh, setFresh] = useState<{ token: string; sessionsEnded: number } | null>(null);
   const [confirming, setConfirming] = useState(false);
@@ -1194,6 +1230,7 @@ const SECTIONS: Array<[string, string]> = [
   ['settings-scheduler', 'Scheduler'],
   ['settings-prices', 'Usage prices'],
   ['settings-gateway', 'Gateway'],
+  ['settings-desktop', 'Desktop app'],
   ['settings-token', 'Gateway token'],
   ['settings-logs', 'Logs'],
 ];
@@ -1316,6 +1353,7 @@ export function SettingsPage() {
           </Card>
         </>
       ) : null}
+      <DesktopCard />
       <TokenCard status={status.data} />
       {view ? (
         <LogsCard view={view} status={status.data} onSaved={reload} reloadStatus={() => void status.reload()} />
