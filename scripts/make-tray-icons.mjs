@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { Buffer } from 'node:buffer';
 
 const out = path.resolve(import.meta.dirname, '../resources');
 const CRC = new Int32Array(256).map((_, n) => {
