@@ -39,6 +39,8 @@ import { channelHandlers } from './channels/handlers';
 import { setupChannels } from './channels/setup';
 import type { SocketFactory } from './channels/whatsapp-adapter';
 import { Tray } from './system/tray-snapshot';
+import { privacyHandlers } from './privacy/handlers';
+import { Privacy } from './privacy/privacy';
 import { updateHandlers, Updates } from './system/updates';
 import { scheduleHandlers } from './scheduler/handlers';
 import { reminderCommands, reminderTool } from './scheduler/reminders';
@@ -229,6 +231,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
     for (const tool of memoryTools(memory)) tools.add(tool);
     let tray: Tray | null = null;
+    let channelsForPrivacy: { forgetPeer(channel: string, peer: string): number } | null = null;
+    const privacy = new Privacy({
+      conversations,
+      forgetMemory: (id) => memory.forgetConversation(id),
+      forgetChat: (channel, peer) => channelsForPrivacy?.forgetPeer(channel, peer) ?? 0,
+      dataDir: config.dataDir,
+      now: () => new Date(),
+    });
+    router.register(privacyHandlers(privacy));
     const agent = new Agent({
       store: conversations,
       lanes: new Lanes(CONCURRENT_CONVERSATIONS),
@@ -251,6 +262,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       },
       memory,
       reminders: reminderCommands(scheduleStore, chatOf),
+      privacy: { export: (id) => privacy.exportToFile(id), wipe: (id) => privacy.wipe(id) },
       onStored: (conversationId) => memory.noteTranscript(conversationId),
       onActivity: () => tray?.changed(),
     });
@@ -291,6 +303,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       approvals: gate,
       ...(options.whatsappSocket ? { whatsappSocket: options.whatsappSocket } : {}),
     });
+    channelsForPrivacy = channels;
     bus.subscribe((event, payload) => {
       if (event === 'approval.requested') void channels.offerApproval(payload as EventPayload<'approval.requested'>);
     });

@@ -3,7 +3,7 @@ import { AllModelsFailed } from '../inference/failover';
 import type { ChatProvider, ChatTurn, ToolDefinition } from '../inference/provider';
 import type { Logger } from '../log/logger';
 import type { ToolRegistry } from '../tools/registry';
-import { runCommand, type MemoryCommands, type ReminderCommands } from './commands';
+import { runCommand, type MemoryCommands, type PrivacyCommands, type ReminderCommands } from './commands';
 import type { ConversationStore, HistoryMessage } from './conversation-store';
 import { DeltaBatcher } from './delta-batcher';
 import type { Lanes } from './lanes';
@@ -45,6 +45,8 @@ export interface AgentDeps {
   memory?: MemoryCommands;
   /** /reminders. */
   reminders?: ReminderCommands;
+  /** /export and /wipe. */
+  privacy?: PrivacyCommands;
   /** Called when a conversation's messages were stored (for indexing its transcript). */
   onStored?: (conversationId: string) => void;
   /** Called when the agent starts or finishes working on a message (the tray shows it). */
@@ -118,7 +120,9 @@ export class Agent {
     const { store } = this.deps;
     store.append(conversationId, { role: 'user', text }); // stored first: nothing is lost if the model fails
 
-    const command = await runCommand(text, { conversationId, store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}) });
+    const command = await runCommand(text, { conversationId, store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}), ...(this.deps.privacy ? { privacy: this.deps.privacy } : {}) });
+    // After /wipe the conversation is gone: the answer is sent, not stored.
+    if (command !== null && typeof command === 'object') return { conversationId, messageId: 0, text: command.text };
     if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
     return this.reply(conversationId, channel, options);
   }

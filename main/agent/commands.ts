@@ -15,12 +15,22 @@ export interface ReminderCommands {
   cancel(conversationId: string, id: string): boolean;
 }
 
+/** What /export and /wipe need. */
+export interface PrivacyCommands {
+  export(conversationId: string): { file: string; messages: number };
+  wipe(conversationId: string): { messages: number };
+}
+
+/** A command's answer; `wiped` when the conversation no longer exists (the answer is not stored). */
+export type CommandResult = string | { text: string; wiped: true } | null;
+
 interface CommandContext {
   conversationId: string;
   store: ConversationStore;
   provider: () => Promise<ChatProvider>;
   memory?: MemoryCommands;
   reminders?: ReminderCommands;
+  privacy?: PrivacyCommands;
 }
 
 const HELP = [
@@ -32,9 +42,11 @@ const HELP = [
   '/remember TEXT — save a note',
   '/forget TEXT — delete the notes that mention TEXT (or a note file by name)',
   '/reminders — your pending reminders; /reminders cancel N to cancel one',
+  '/export — save this conversation as a JSON file on the computer running Perch',
+  '/wipe — delete this conversation and what Perch remembers of it',
 ].join('\n');
 
-export async function runCommand(text: string, ctx: CommandContext): Promise<string | null> {
+export async function runCommand(text: string, ctx: CommandContext): Promise<CommandResult> {
   const match = /^\/([a-z]+)\b\s*([\s\S]*)$/i.exec(text.trim());
   const command = match?.[1]?.toLowerCase();
   const rest = match?.[2]?.trim() ?? '';
@@ -54,6 +66,17 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<str
     }
     case 'reminders':
       return ctx.reminders ? reminders(rest, ctx.conversationId, ctx.reminders) : 'Reminders are not available.';
+    case 'export': {
+      if (!ctx.privacy) return 'Export is not available.';
+      const { file, messages } = ctx.privacy.export(ctx.conversationId);
+      return `Exported this conversation (${messages} messages) to ${file}.`;
+    }
+    case 'wipe': {
+      if (!ctx.privacy) return 'Wiping is not available.';
+      if (rest.toLowerCase() !== 'confirm') return 'This deletes this whole conversation and what I remember of it; it cannot be undone. Send /wipe confirm to go ahead.';
+      const { messages } = ctx.privacy.wipe(ctx.conversationId);
+      return { text: `Deleted this conversation (${messages} messages) and its memory. I start afresh from your next message.`, wiped: true };
+    }
     case 'help':
       return HELP;
     case 'reset':

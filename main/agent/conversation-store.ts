@@ -297,4 +297,21 @@ export class ConversationStore {
     const oldest = page.at(-1);
     return { items: page.reverse().map(toMessage), nextCursor: rows.length > limit && oldest ? encodeCursor([String(oldest.id)]) : null };
   }
+
+  /** Every message of a conversation, oldest first (for an export). */
+  allMessages(conversationId: string): StoredMessage[] {
+    return (this.sql('SELECT * FROM messages WHERE conversation_id = ? ORDER BY id').all(conversationId) as MessageRow[]).map(toMessage);
+  }
+
+  /** Every conversation's id, newest activity first. */
+  ids(): string[] {
+    return (this.sql('SELECT id FROM conversations ORDER BY updated_at DESC, id').all() as { id: string }[]).map((r) => r.id);
+  }
+
+  /** Deletes a conversation and its messages; returns how many messages went. */
+  delete(conversationId: string): number {
+    const { n } = this.sql('SELECT count(*) AS n FROM messages WHERE conversation_id = ?').get(conversationId) as { n: number };
+    this.sql('DELETE FROM conversations WHERE id = ?').run(conversationId);
+    return n;
+  }
 }

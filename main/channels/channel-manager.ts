@@ -235,6 +235,11 @@ export class ChannelManager {
     return () => this.deliver(channel);
   }
 
+  /** Forgets a chat's stored messages (its conversation was wiped); returns how many went. */
+  forgetPeer(channel: string, peer: string): number {
+    return this.deps.store.forgetPeer(channel, peer);
+  }
+
   /** The chat a message without a peer goes to; throws when the channel has no owner. */
   owner(channel: string): string {
     this.entry(channel);

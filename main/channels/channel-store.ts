@@ -287,4 +287,13 @@ export class ChannelStore {
     ).get(channel) as { at: string | null };
     return row.at ? new Date(row.at) : null;
   }
+
+  /** Deletes what a chat said and was sent (a wiped conversation), except a message being answered right now. */
+  forgetPeer(channel: string, peer: string): number {
+    return this.transaction(
+      () =>
+        this.sql("DELETE FROM inbound_messages WHERE channel = ? AND peer = ? AND status <> 'received'").run(channel, peer).changes +
+        this.sql('DELETE FROM outbound_messages WHERE channel = ? AND peer = ?').run(channel, peer).changes,
+    );
+  }
 }

@@ -63,6 +63,12 @@ export const messageSchema = z.object({
   createdAt: z.iso.datetime(),
 });
 
+/** A JSON archive of conversations with all their messages (the owner's export). */
+export const archiveSchema = z.object({
+  exportedAt: z.string(),
+  conversations: z.array(conversationSchema.extend({ messages: z.array(messageSchema) })),
+});
+
 export const systemPromptSchema = z.object({
   version: z.number().int().nonnegative(),
   text: z.string(),
@@ -176,6 +182,16 @@ export const methods = {
     summary: "A conversation's messages, newest page first (each page in chronological order).",
     params: z.strictObject({ conversationId: idSchema, cursor: cursorSchema.optional(), limit: z.number().int().min(1).max(500).default(100) }),
     result: z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable() }),
+  }),
+  'conversations.export': method({
+    summary: 'A JSON archive of one conversation, or of all of them, with every message.',
+    params: z.strictObject({ conversationId: idSchema.optional() }).prefault({}),
+    result: z.object({ archive: archiveSchema }),
+  }),
+  'conversations.wipe': method({
+    summary: 'Delete a conversation with its messages, its memory rows and what its chat channel stored.',
+    params: z.strictObject({ conversationId: idSchema }),
+    result: z.object({ messages: z.number().int(), chatMessages: z.number().int() }),
   }),
   'prompt.get': method({
     summary: "The agent's system prompt and its version (each reply records the version it was written with).",

@@ -123,6 +123,14 @@ export class Memory {
     return { indexed, unchanged, removed };
   }
 
+  /** Drops a conversation's transcript from the index (the conversation was wiped). */
+  forgetConversation(conversationId: string): void {
+    clearTimeout(this.transcriptTimers.get(conversationId));
+    this.transcriptTimers.delete(conversationId);
+    const file = `conversation:${conversationId}`;
+    if (this.deps.store.file(file)) this.deps.store.removeFile(file);
+  }
+
   /** Every note in the folder, newest first, with whether the index has it. */
   notes(): Array<{ file: string; bytes: number; modifiedAt: string; indexed: boolean }> {
     const indexed = new Set(this.deps.store.paths('notes'));

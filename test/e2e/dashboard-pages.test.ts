@@ -88,6 +88,13 @@ describe('the dashboard against the headless app', () => {
     expect((await page.getByTestId('message-assistant').first().textContent())!.length).toBeGreaterThan(0);
     await page.getByTestId('conversation-list').getByText('hello from the dashboard').waitFor();
     await page.screenshot({ path: path.join(shots, 'dashboard-conversations.png'), fullPage: true });
+    // Export downloads the archive as JSON; Delete… asks, then removes the conversation.
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
+    const archive = JSON.parse(fs.readFileSync((await file.path())!, 'utf8'));
+    expect(archive.conversations[0].messages[0].text).toBe('hello from the dashboard');
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('button', { name: 'Delete for good' }).click();
+    await page.getByText('No conversations yet').waitFor();
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

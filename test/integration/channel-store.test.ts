@@ -86,4 +86,15 @@ describe('channel state', () => {
       expect(low).toBe(high / 2);
     }
   });
+
+  it('forgets what a chat stored (a wiped conversation), except a message being answered now', () => {
+    const { store, db } = setup();
+    store.receive(message('1', '42'), 'received');
+    store.answer('telegram', '1', '42', ['reply one']);
+    store.receive(message('2', '42'), 'received'); // being answered (the /wipe confirm itself)
+    store.receive(message('3', '77'), 'received');
+    expect(store.forgetPeer('telegram', '42')).toBe(2); // message 1 and its reply
+    expect(db.prepare('SELECT provider_id AS id FROM inbound_messages ORDER BY provider_id').all()).toEqual([{ id: '2' }, { id: '3' }]);
+    expect(db.prepare('SELECT count(*) AS n FROM outbound_messages').get()).toEqual({ n: 0 });
+  });
 });

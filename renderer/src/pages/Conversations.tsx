@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Badge, Card, Empty, ErrorText, When } from '../components/ui';
 import { useChat, type Message } from '../stores/chat';
-import { useSession } from '../stores/session';
+import { call, messageOf, useSession } from '../stores/session';
 
 // Every conversation (dashboard, Telegram, WhatsApp, scheduled jobs) with search, one opened with
 // its messages (tool calls and their outcomes included), and the owner's own chat with the agent.
@@ -31,12 +31,34 @@ function Bubble({ message }: { message: Message }) {
   );
 }
 
+/** Saves an archive as a JSON file through the browser's download. */
+async function download(conversationId?: string): Promise<void> {
+  const { archive } = await call('conversations.export', conversationId ? { conversationId } : {});
+  const url = URL.createObjectURL(new Blob([JSON.stringify(archive, null, 2)], { type: 'application/json' }));
+  const link = Object.assign(document.createElement('a'), { href: url, download: `perch-${conversationId ?? 'all'}-${archive.exportedAt.slice(0, 10)}.json` });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export function ConversationsPage() {
   const { conversations, selected, messages, streaming, sending, error, loadConversations, select, send, follow } = useChat();
   const epoch = useSession((s) => s.epoch);
   const [query, setQuery] = useState('');
   const [text, setText] = useState('');
+  const [confirmWipe, setConfirmWipe] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
   const end = useRef<HTMLDivElement>(null);
+  const act = (work: () => Promise<unknown>) => {
+    setActionError(null);
+    work().catch((e: unknown) => setActionError(messageOf(e)));
+  };
+  const wipe = (id: string) =>
+    act(async () => {
+      await call('conversations.wipe', { conversationId: id });
+      setConfirmWipe(false);
+      await select(null);
+      await loadConversations();
+    });
 
   useEffect(() => follow(), [follow, epoch]);
   // On every (re)connection: the list, and the open conversation again (read once: not a dependency).
@@ -69,7 +91,19 @@ export function ConversationsPage() {
 
   return (
     <div className="chat-layout">
-      <Card title="Conversations" actions={<button className="secondary" onClick={() => void select(null)}>New chat</button>}>
+      <Card
+        title="Conversations"
+        actions={
+          <>
+            <button className="secondary" onClick={() => void select(null)}>
+              New chat
+            </button>
+            <button className="secondary" disabled={conversations.length === 0} onClick={() => act(() => download())}>
+              Export all
+            </button>
+          </>
+        }
+      >
         <label>
           Search
           <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Title, channel or person" data-testid="conversation-search" />
@@ -90,10 +124,31 @@ export function ConversationsPage() {
       <Card
         title={current ? `${current.title || 'Conversation'} · ${current.channel}${current.channel !== 'dashboard' ? ` ${current.peer}` : ''}` : 'Chat with Perch'}
         actions={
-          current && mine ? (
-            <button className="secondary" disabled={sending} onClick={() => void send('/reset')}>
-              Reset context
-            </button>
+          current ? (
+            <>
+              {mine ? (
+                <button className="secondary" disabled={sending} onClick={() => void send('/reset')}>
+                  Reset context
+                </button>
+              ) : null}
+              <button className="secondary" onClick={() => act(() => download(current.id))}>
+                Export
+              </button>
+              {confirmWipe ? (
+                <>
+                  <button className="danger" onClick={() => wipe(current.id)}>
+                    Delete for good
+                  </button>
+                  <button className="secondary" onClick={() => setConfirmWipe(false)}>
+                    Keep
+                  </button>
+                </>
+              ) : (
+                <button className="danger" onClick={() => setConfirmWipe(true)}>
+                  Delete…
+                </button>
+              )}
+            </>
           ) : null
         }
         testId="chat"
@@ -112,7 +167,8 @@ export function ConversationsPage() {
           ) : null}
           <div ref={end} />
         </div>
-        <ErrorText error={error} />
+        <ErrorText error={error ?? actionError} />
+        {confirmWipe ? <p className="error">This deletes the conversation, its messages and what Perch remembers of it. It cannot be undone.</p> : null}
         {mine ? (
           <form className="composer" onSubmit={submit}>
             <label className="grow">
