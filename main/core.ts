@@ -40,7 +40,9 @@ import { setupChannels } from './channels/setup';
 import type { SocketFactory } from './channels/whatsapp-adapter';
 import { Tray } from './system/tray-snapshot';
 import { privacyHandlers } from './privacy/handlers';
+import { webFetchTool } from './tools/web-fetch';
 import { Privacy } from './privacy/privacy';
+import { privacyMigrations, Retention } from './privacy/retention';
 import { updateHandlers, Updates } from './system/updates';
 import { scheduleHandlers } from './scheduler/handlers';
 import { reminderCommands, reminderTool } from './scheduler/reminders';
@@ -62,7 +64,7 @@ import { systemHandlers } from './system/handlers';
 export const VERSION: string = pkg.version;
 
 /** Every domain's migrations, in the order the domains depend on each other. */
-export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations, ...channelMigrations, ...scheduleMigrations];
+export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations, ...channelMigrations, ...scheduleMigrations, ...privacyMigrations];
 
 /** Conversations answered at the same time (each conversation is itself one at a time). */
 const CONCURRENT_CONVERSATIONS = 4;
@@ -207,6 +209,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
     const tools = new ToolRegistry();
     tools.add(getTimeTool);
+    tools.add(webFetchTool());
     const workspace = path.join(config.dataDir, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
     tools.add(execTool(workspace, () => ({ timeoutMs: settings.get().exec.timeoutSeconds * 1000, maxOutputBytes: settings.get().exec.maxOutputBytes })));
@@ -231,7 +234,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
     for (const tool of memoryTools(memory)) tools.add(tool);
     let tray: Tray | null = null;
-    let channelsForPrivacy: { forgetPeer(channel: string, peer: string): number } | null = null;
+    // The channels start later (they need the agent); privacy reaches their records once they exist.
+    let channelsForPrivacy: { forgetPeer(channel: string, peer: string): number; pruneBefore(cutoff: string, chat?: { channel: string; peer: string }): number } | null = null;
     const privacy = new Privacy({
       conversations,
       forgetMemory: (id) => memory.forgetConversation(id),
@@ -239,7 +243,18 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       dataDir: config.dataDir,
       now: () => new Date(),
     });
-    router.register(privacyHandlers(privacy));
+    const retention = new Retention({
+      db,
+      conversations,
+      defaultDays: () => settings.get().privacy.retentionDays,
+      forgetMemoryThrough: (id, lastId) => memory.forgetTranscriptThrough(id, lastId),
+      wipe: (id) => privacy.wipe(id),
+      pruneChat: (cutoff, chat) => channelsForPrivacy?.pruneBefore(cutoff, chat) ?? 0,
+      pruneRuns: (cutoff) => scheduleStore.pruneRuns(cutoff),
+      now: () => new Date(),
+      log,
+    });
+    router.register(privacyHandlers(privacy, retention, () => settings.get().privacy.retentionDays));
     const agent = new Agent({
       store: conversations,
       lanes: new Lanes(CONCURRENT_CONVERSATIONS),
@@ -349,6 +364,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     router.register(scheduleHandlers(scheduler, scheduleStore));
     scheduler.start();
     cleanup.push(() => scheduler.stop());
+    retention.start();
+    cleanup.push(() => retention.stop());
+    health.register('privacy', () => {
+      const last = retention.lastSweep();
+      const days = settings.get().privacy.retentionDays;
+      return { status: 'ok', detail: `${days ? `messages kept ${days} days` : 'messages kept forever'}; last sweep: ${last ? `${last.at} (${last.messages} deleted)` : 'not yet'}` };
+    });
     health.register('channels', () => {
       const views = channels.list();
       if (views.length === 0) return { status: 'ok', detail: 'no channel set up' };

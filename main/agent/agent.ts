@@ -53,10 +53,19 @@ export interface AgentDeps {
   onActivity?: () => void;
 }
 
+/**
+ * Who is writing. The owner (the dashboard, scheduled jobs, a channel's first allowFrom entry in a
+ * direct chat) may use every tool and command; a contact (anyone else, and everyone in a group) gets
+ * only the tools marked for contacts, no memory of other conversations and no owner commands.
+ */
+export type Role = 'owner' | 'contact';
+
 export interface Inbound {
   channel: string;
   peer: string;
   text: string;
+  /** Default owner. */
+  role?: Role;
   conversationId?: string;
   /** Only these tools may be used for this message (a scheduled job's restricted set); default all. */
   tools?: string[];
@@ -64,7 +73,7 @@ export interface Inbound {
   strict?: boolean;
 }
 
-type TurnOptions = Pick<Inbound, 'tools' | 'strict'>;
+type TurnOptions = Pick<Inbound, 'tools' | 'strict' | 'role'>;
 
 export interface Reply {
   conversationId: string;
@@ -111,16 +120,17 @@ export class Agent {
     return this.track(
       this.deps.lanes.run(conversationId, async () => {
         this.deps.store.append(conversationId, { role: 'system', text: note });
-        return this.reply(conversationId, conversation.channel);
+        // Telling the person is all this is for: no tools, whoever the conversation is with.
+        return this.reply(conversationId, conversation.channel, { tools: [] });
       }),
     );
   }
 
-  private async answer(conversationId: string, channel: string, text: string, options: TurnOptions = {}): Promise<Reply> {
+  private async answer(conversationId: string, channel: string, text: string, options: TurnOptions): Promise<Reply> {
     const { store } = this.deps;
     store.append(conversationId, { role: 'user', text }); // stored first: nothing is lost if the model fails
 
-    const command = await runCommand(text, { conversationId, store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}), ...(this.deps.privacy ? { privacy: this.deps.privacy } : {}) });
+    const command = await runCommand(text, { conversationId, role: options.role ?? 'owner', store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}), ...(this.deps.privacy ? { privacy: this.deps.privacy } : {}) });
     // After /wipe the conversation is gone: the answer is sent, not stored.
     if (command !== null && typeof command === 'object') return { conversationId, messageId: 0, text: command.text };
     if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
@@ -129,7 +139,7 @@ export class Agent {
 
   private async reply(conversationId: string, channel: string, options: TurnOptions = {}): Promise<Reply> {
     try {
-      return await this.generate(conversationId, channel, options.tools);
+      return await this.generate(conversationId, channel, options);
     } catch (error) {
       if (!(error instanceof AllModelsFailed) || options.strict) throw error;
       // Every configured model failed: the person still gets an answer, and status says why.
@@ -140,13 +150,16 @@ export class Agent {
     }
   }
 
-  private async generate(conversationId: string, channel: string, allowed?: string[]): Promise<Reply> {
+  private async generate(conversationId: string, channel: string, options: TurnOptions): Promise<Reply> {
     const { store } = this.deps;
     const provider = await this.deps.provider();
     const prompt = store.systemPrompt();
+    const contact = options.role === 'contact';
+    const allowed = contact ? this.deps.tools.forContacts().filter((name) => !options.tools || options.tools.includes(name)) : options.tools;
     // A model that refused tools is not shown them (nor are they counted in its prompt).
     const tools = !provider.toolsSupported ? [] : this.deps.tools.definitions().filter((t) => !allowed || allowed.includes(t.name));
-    const { turns, maxTokens } = await this.context(conversationId, provider, prompt.text, tools);
+    // A contact's conversation recalls nothing: memory holds the owner's notes and other conversations.
+    const { turns, maxTokens } = await this.context(conversationId, provider, prompt.text, tools, !contact);
     let tokensIn = 0;
     let tokensOut = 0;
 
@@ -200,6 +213,7 @@ export class Agent {
     provider: ChatProvider,
     systemPrompt: string,
     tools: ToolDefinition[],
+    recall: boolean,
   ): Promise<{ turns: ChatTurn[]; maxTokens: number }> {
     const { store } = this.deps;
     const window = await provider.contextSize();
@@ -208,7 +222,7 @@ export class Agent {
     const limit = window - reserve - Math.ceil(window / 10);
     const { summary: stored, messages } = store.history(conversationId, HISTORY_FETCH);
     let summary = stored;
-    const memory = await this.recall(conversationId, messages.at(-1)?.text ?? '', provider, Math.floor(window * RECALL_SHARE));
+    const memory = recall ? await this.recall(conversationId, messages.at(-1)?.text ?? '', provider, Math.floor(window * RECALL_SHARE)) : '';
 
     const system = () =>
       [systemPrompt, memory && `What you remember that may help (cite the source when you use it):\n${memory}`, summary && `Summary of the earlier conversation:\n${summary}`]

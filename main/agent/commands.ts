@@ -26,6 +26,8 @@ export type CommandResult = string | { text: string; wiped: true } | null;
 
 interface CommandContext {
   conversationId: string;
+  /** A contact may use only the commands about their own conversation. */
+  role: 'owner' | 'contact';
   store: ConversationStore;
   provider: () => Promise<ChatProvider>;
   memory?: MemoryCommands;
@@ -46,10 +48,14 @@ const HELP = [
   '/wipe — delete this conversation and what Perch remembers of it',
 ].join('\n');
 
+/** Commands that reach beyond the conversation (the owner's notes, files on the owner's computer). */
+const OWNER_ONLY = new Set(['remember', 'forget', 'export']);
+
 export async function runCommand(text: string, ctx: CommandContext): Promise<CommandResult> {
   const match = /^\/([a-z]+)\b\s*([\s\S]*)$/i.exec(text.trim());
   const command = match?.[1]?.toLowerCase();
   const rest = match?.[2]?.trim() ?? '';
+  if (command && OWNER_ONLY.has(command) && ctx.role !== 'owner') return `Only my owner can use /${command}.`;
   switch (command) {
     case 'remember': {
       if (!ctx.memory) return 'Memory is not available.';
@@ -78,7 +84,7 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Com
       return { text: `Deleted this conversation (${messages} messages) and its memory. I start afresh from your next message.`, wiped: true };
     }
     case 'help':
-      return HELP;
+      return ctx.role === 'owner' ? HELP : HELP.split('\n').filter((line) => !OWNER_ONLY.has(/^\/([a-z]+)/.exec(line)?.[1] ?? '')).join('\n');
     case 'reset':
       ctx.store.reset(ctx.conversationId);
       return 'Context cleared. I will not use the earlier messages from here on.';
@@ -95,7 +101,8 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Com
       const midnight = new Date();
       midnight.setHours(0, 0, 0, 0);
       const usage = ctx.store.usage(ctx.conversationId, midnight.toISOString());
-      return `This conversation: ${usage.conversation.in} tokens in, ${usage.conversation.out} out.\nToday, all conversations: ${usage.since.in} in, ${usage.since.out} out.`;
+      const mine = `This conversation: ${usage.conversation.in} tokens in, ${usage.conversation.out} out.`;
+      return ctx.role === 'owner' ? `${mine}\nToday, all conversations: ${usage.since.in} in, ${usage.since.out} out.` : mine;
     }
     default:
       return null;

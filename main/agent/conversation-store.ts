@@ -54,6 +54,13 @@ export const agentMigrations: Migration[] = [
           created_at TEXT NOT NULL) STRICT;
       `),
   },
+  {
+    domain: 'agent',
+    version: 2,
+    name: 'per-conversation retention',
+    // NULL: the default (privacy.retentionDays); 0: keep forever.
+    up: (db) => db.exec('ALTER TABLE conversations ADD COLUMN retention_days INTEGER; CREATE INDEX messages_by_time ON messages (created_at);'),
+  },
 ];
 
 /** A message as the model's context needs it. */
@@ -79,6 +86,7 @@ interface ConversationRow {
   created_at: string;
   updated_at: string;
   message_count: number;
+  retention_days: number | null;
 }
 
 interface MessageRow {
@@ -104,6 +112,7 @@ const toConversation = (r: ConversationRow): Conversation => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   messageCount: r.message_count,
+  retentionDays: r.retention_days,
 });
 
 const toMessage = (r: MessageRow): StoredMessage => ({
@@ -121,7 +130,7 @@ const toMessage = (r: MessageRow): StoredMessage => ({
   createdAt: r.created_at,
 });
 
-const CONVERSATION_COLUMNS = `c.id, c.channel, c.peer, c.title, c.created_at, c.updated_at,
+const CONVERSATION_COLUMNS = `c.id, c.channel, c.peer, c.title, c.created_at, c.updated_at, c.retention_days,
   (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -306,6 +315,32 @@ export class ConversationStore {
   /** Every conversation's id, newest activity first. */
   ids(): string[] {
     return (this.sql('SELECT id FROM conversations ORDER BY updated_at DESC, id').all() as { id: string }[]).map((r) => r.id);
+  }
+
+  /** A conversation's own retention (null: the default; 0: keep). */
+  setRetention(conversationId: string, days: number | null): Conversation | null {
+    this.sql('UPDATE conversations SET retention_days = ? WHERE id = ?').run(days, conversationId);
+    return this.get(conversationId);
+  }
+
+  /** Every conversation's id and own retention, for the retention sweep. */
+  retentions(): Array<{ id: string; retentionDays: number | null }> {
+    return this.sql('SELECT id, retention_days AS retentionDays FROM conversations').all() as Array<{ id: string; retentionDays: number | null }>;
+  }
+
+  /**
+   * Deletes a conversation's messages older than `cutoff`. A summary that covered any of them goes
+   * too (it would keep what they said); returns how many went and the newest deleted id.
+   */
+  deleteBefore(conversationId: string, cutoff: string): { messages: number; lastId: number; remaining: number } {
+    return this.transaction(() => {
+      const { n, last } = this.sql('SELECT count(*) AS n, max(id) AS last FROM messages WHERE conversation_id = ? AND created_at < ?').get(conversationId, cutoff) as { n: number; last: number | null };
+      if (n === 0) return { messages: 0, lastId: 0, remaining: -1 };
+      this.sql('DELETE FROM messages WHERE conversation_id = ? AND created_at < ?').run(conversationId, cutoff);
+      this.sql("UPDATE conversations SET summary = '', summary_until = 0 WHERE id = ? AND summary_until > 0").run(conversationId);
+      const { remaining } = this.sql('SELECT count(*) AS remaining FROM messages WHERE conversation_id = ?').get(conversationId) as { remaining: number };
+      return { messages: n, lastId: last ?? 0, remaining };
+    });
   }
 
   /** Deletes a conversation and its messages; returns how many messages went. */

@@ -9,10 +9,15 @@ import type { ChannelStore, InboundMessage, Pairing } from './channel-store';
 import { TokenBucket } from '../gateway/token-bucket';
 import { chunkReply } from './reply-chunks';
 
-/** Per sender: a burst of this many messages, then this many a minute; the rest get one notice. */
-const SENDER_BURST = 8;
-const SENDER_PER_MINUTE = 20;
 export const FLOOD_NOTICE = "You're sending messages faster than I can answer, so I'm skipping some. Give me a moment and send what matters again.";
+export const BUSY_NOTICE = "I have a lot to answer right now; your message is saved and I'll get to it in a few minutes.";
+
+/** Per sender: a burst, then a rate (the rest are skipped with one notice); globally, how many wait for the model. */
+export interface InboundLimits {
+  senderBurst: number;
+  senderPerMinute: number;
+  maxQueuedMessages: number;
+}
 
 /** A broken connection is retried after 2 s, 4 s, 8 s… up to 5 minutes, with jitter. */
 export const RECONNECT: Backoff = { baseMs: 2_000, capMs: 5 * 60_000, random: Math.random };
@@ -44,7 +49,12 @@ export interface ChannelManagerDeps {
   /** Decides approvals pressed or answered in a chat (the approval gate). */
   approvals?: { resolve(id: string, decision: 'approve' | 'deny', remember: boolean, surface: string): Promise<{ approval: { status: string; run: { exitCode: number | null } | null } }> };
   reconnect?: Backoff;
+  limits: () => InboundLimits;
+  /** Counts what became of each inbound message (for /metrics). */
+  observe?: (channel: string, outcome: InboundOutcome) => void;
 }
+
+export type InboundOutcome = 'answered' | 'duplicate' | 'stranger' | 'pairing' | 'flood' | 'paused' | 'busy' | 'decision';
 
 interface Entry {
   adapter: ChannelAdapter;
@@ -66,6 +76,10 @@ export class ChannelManager {
   private readonly senders = new Map<string, { bucket: TokenBucket; noticed: boolean }>();
   /** Messages the agent is answering now (a reconnect must not start them a second time). */
   private readonly answering = new Set<string>();
+  /** Admitted messages wait in the store because the model's queue is full: answered oldest first. */
+  private backlog = false;
+  /** Chats told they must wait (once until they are answered). */
+  private readonly toldBusy = new Set<string>();
 
   constructor(private readonly deps: ChannelManagerDeps) {}
 
@@ -116,7 +130,7 @@ export class ChannelManager {
     }
     if (!current()) return;
     // Accepted before a crash (or a reconnect) and never answered: answered now, once.
-    for (const message of this.deps.store.unanswered(name)) void this.answer(message);
+    this.drain();
     this.deliver(name);
   }
 
@@ -240,6 +254,11 @@ export class ChannelManager {
     return this.deps.store.forgetPeer(channel, peer);
   }
 
+  /** Deletes delivery records past retention (see ChannelStore.pruneBefore). */
+  pruneBefore(cutoff: string, chat?: { channel: string; peer: string }): number {
+    return this.deps.store.pruneBefore(cutoff, chat);
+  }
+
   /** The chat a message without a peer goes to; throws when the channel has no owner. */
   owner(channel: string): string {
     this.entry(channel);
@@ -286,19 +305,66 @@ export class ChannelManager {
     // Strangers are recorded but never reach the model; a flood is recorded and skipped.
     const status = admission !== 'answer' || flooding ? 'ignored' : this.deps.store.paused(message.channel) ? 'paused' : 'received';
     const correlationId = randomUUID();
-    if (this.deps.store.receive(message, status, correlationId) === 'duplicate') return;
+    const observe = (outcome: InboundOutcome) => this.deps.observe?.(message.channel, outcome);
+    if (this.deps.store.receive(message, status, correlationId) === 'duplicate') return observe('duplicate');
     const log = { channel: message.channel, correlationId };
-    if (admission === 'pair') return this.offerPairing(message, policy);
-    if (admission === 'ignore') return this.deps.log.info('message not answered (sender or chat not admitted)', { ...log, group: message.group ?? false });
-    if (flooding) return this.noticeFlood(message);
-    if (status === 'paused') return;
+    if (admission === 'pair') {
+      observe('pairing');
+      return this.offerPairing(message, policy);
+    }
+    if (admission === 'ignore') {
+      observe('stranger');
+      return this.deps.log.info('message not answered (sender or chat not admitted)', { ...log, group: message.group ?? false });
+    }
+    if (flooding) {
+      observe('flood');
+      return this.noticeFlood(message);
+    }
+    if (status === 'paused') return observe('paused');
     // The owner answering an approval offer in text (channels without buttons).
     const reply = approvalReply(message.text);
     if (reply && isOwner(policy, message.sender) && !message.group) {
+      observe('decision');
       this.deps.store.answer(message.channel, message.providerId, message.peer, []);
       return this.decide(message.channel, { sender: message.sender, ...reply, settle: async (outcome) => this.queue(message.channel, message.peer, outcome) });
     }
+    // The model's queue is bounded: past it (or while older messages wait) the message waits in the
+    // store, and the chat is told once.
+    if (this.backlog || this.answering.size >= this.deps.limits().maxQueuedMessages) {
+      observe('busy');
+      this.backlog = true;
+      this.noticeBusy(message);
+      return this.drain();
+    }
+    observe('answered');
     await this.answer(message);
+  }
+
+  /** Starts answering the oldest waiting messages, as many as the model's queue has room for. */
+  private drain(): void {
+    if (this.stopped) return;
+    const max = this.deps.limits().maxQueuedMessages;
+    let waiting = false;
+    for (const name of this.adapters.keys()) {
+      const room = max - this.answering.size;
+      if (room <= 0) {
+        waiting = true;
+        break;
+      }
+      // Those being answered are still "received" in the store: read past them.
+      const pending = this.deps.store.unanswered(name, this.answering.size + room + 1).filter((m) => !this.answering.has(`${m.channel}:${m.providerId}`));
+      for (const message of pending.slice(0, room)) void this.answer(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message }));
+      if (pending.length > room) waiting = true;
+    }
+    this.backlog = waiting;
+  }
+
+  private noticeBusy(message: InboundMessage): void {
+    const chat = `${message.channel}:${message.peer}`;
+    if (this.toldBusy.has(chat)) return;
+    this.toldBusy.add(chat);
+    this.deps.log.warn('the model queue is full; a message waits', { channel: message.channel, queued: this.answering.size });
+    this.queue(message.channel, message.peer, BUSY_NOTICE);
   }
 
   /** A stranger under the pairing policy gets one code (until it expires); more messages get nothing. */
@@ -334,7 +400,10 @@ export class ChannelManager {
   private flooding(message: InboundMessage): boolean {
     const key = `${message.channel}:${message.sender}`;
     let sender = this.senders.get(key);
-    if (!sender) this.senders.set(key, (sender = { bucket: new TokenBucket(() => ({ perSecond: SENDER_PER_MINUTE / 60, burst: SENDER_BURST })), noticed: false }));
+    if (!sender) {
+      const limits = () => ({ perSecond: this.deps.limits().senderPerMinute / 60, burst: this.deps.limits().senderBurst });
+      this.senders.set(key, (sender = { bucket: new TokenBucket(limits), noticed: false }));
+    }
     if (sender.bucket.take() === 0) {
       sender.noticed = false;
       return false;
@@ -364,7 +433,9 @@ export class ChannelManager {
     let text: string;
     const stopTyping = this.typing(message);
     try {
-      text = (await this.deps.agent.handle({ channel: message.channel, peer: message.peer, text: message.text })).text;
+      // The owner only in their own direct chat: in a group, others read the answers.
+      const role = !message.group && isOwner(this.deps.policy(message.channel), message.sender) ? 'owner' : 'contact';
+      text = (await this.deps.agent.handle({ channel: message.channel, peer: message.peer, text: message.text, role })).text;
     } catch (error) {
       // A message the agent cannot take (too long for the model): the sender hears why.
       if (!(error instanceof MessageTooLong)) throw error;
@@ -374,6 +445,8 @@ export class ChannelManager {
       this.answering.delete(key);
     }
     this.deps.store.answer(message.channel, message.providerId, message.peer, chunkReply(text));
+    this.toldBusy.delete(`${message.channel}:${message.peer}`);
+    if (this.backlog) this.drain(); // after it is marked answered, so it is not taken again
     this.deliver(message.channel);
   }
 

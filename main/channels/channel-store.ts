@@ -220,10 +220,12 @@ export class ChannelStore {
   }
 
   /** Accepted messages not answered yet, oldest first (after a crash: still to answer). */
-  unanswered(channel: string): InboundMessage[] {
-    return this.sql(
-      "SELECT channel, provider_id AS providerId, peer, sender, text FROM inbound_messages WHERE channel = ? AND status = 'received' ORDER BY received_at, rowid",
-    ).all(channel) as InboundMessage[];
+  unanswered(channel: string, limit = -1): InboundMessage[] {
+    const rows = this.sql(
+      "SELECT channel, provider_id AS providerId, peer, sender, text, in_group AS inGroup FROM inbound_messages WHERE channel = ? AND status = 'received' ORDER BY received_at, rowid LIMIT ?",
+    ).all(channel, limit) as Array<InboundMessage & { inGroup: number }>;
+    // Whether it came from a group decides the role it is answered with.
+    return rows.map(({ inGroup, ...message }) => (inGroup ? { ...message, group: true } : message));
   }
 
   /** Queues a reply's parts and marks the message answered, together. */
@@ -289,6 +291,20 @@ export class ChannelStore {
   }
 
   /** Deletes what a chat said and was sent (a wiped conversation), except a message being answered right now. */
+  /**
+   * Deletes delivery bookkeeping older than `cutoff` (messages already answered or ignored, replies
+   * already sent or given up), for one chat or all; what still waits is kept.
+   */
+  pruneBefore(cutoff: string, chat?: { channel: string; peer: string }): number {
+    const where = chat ? ' AND channel = ? AND peer = ?' : '';
+    const args = chat ? [cutoff, chat.channel, chat.peer] : [cutoff];
+    return this.transaction(
+      () =>
+        this.sql(`DELETE FROM inbound_messages WHERE received_at < ? AND status <> 'received'${where}`).run(...args).changes +
+        this.sql(`DELETE FROM outbound_messages WHERE created_at < ? AND status <> 'pending'${where}`).run(...args).changes,
+    );
+  }
+
   forgetPeer(channel: string, peer: string): number {
     return this.transaction(
       () =>

@@ -27,6 +27,7 @@ export interface ChannelSetup {
   envTelegramToken: string | null;
   approvals: ChannelManagerDeps['approvals'];
   whatsappSocket?: SocketFactory;
+  observe?: ChannelManagerDeps['observe'];
 }
 
 export function setupChannels(setup: ChannelSetup): ChannelManager {
@@ -36,7 +37,16 @@ export function setupChannels(setup: ChannelSetup): ChannelManager {
     const allowFrom = channel === 'whatsapp' ? s.allowFrom.map(normalizeWhatsAppId) : s.allowFrom;
     return { allowFrom, dmPolicy: s.dmPolicy, groupPolicy: s.groupPolicy, pairingTtlMinutes: s.pairingTtlMinutes };
   };
-  const manager = new ChannelManager({ store: new ChannelStore(setup.db), agent: setup.agent, bus: setup.bus, log, policy, approvals: setup.approvals });
+  const manager = new ChannelManager({
+    store: new ChannelStore(setup.db),
+    agent: setup.agent,
+    bus: setup.bus,
+    log,
+    policy,
+    approvals: setup.approvals,
+    limits: () => settings().limits,
+    ...(setup.observe ? { observe: setup.observe } : {}),
+  });
   manager.add(
     new TelegramAdapter({
       token: {

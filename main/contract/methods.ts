@@ -46,6 +46,17 @@ export const conversationSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   messageCount: z.number().int().nonnegative(),
+  /** Its own retention in days (0 keeps it); null follows privacy.retentionDays. */
+  retentionDays: z.number().int().nonnegative().nullable(),
+});
+
+/** What a retention sweep deleted. */
+export const sweepSchema = z.object({
+  at: z.iso.datetime(),
+  messages: z.number().int().nonnegative(),
+  conversations: z.number().int().nonnegative(),
+  chatRecords: z.number().int().nonnegative(),
+  runs: z.number().int().nonnegative(),
 });
 
 export const messageSchema = z.object({
@@ -192,6 +203,21 @@ export const methods = {
     summary: 'Delete a conversation with its messages, its memory rows and what its chat channel stored.',
     params: z.strictObject({ conversationId: idSchema }),
     result: z.object({ messages: z.number().int(), chatMessages: z.number().int() }),
+  }),
+  'conversations.setRetention': method({
+    summary: "Keep a conversation's messages for this many days (0: forever); null follows privacy.retentionDays.",
+    params: z.strictObject({ conversationId: idSchema, days: z.number().int().min(0).max(36_500).nullable() }),
+    result: z.object({ conversation: conversationSchema }),
+  }),
+  'privacy.status': method({
+    summary: 'The default retention, the last retention sweep and when the next one runs.',
+    params: noParams,
+    result: z.object({ retentionDays: z.number().int().nonnegative(), lastSweep: sweepSchema.nullable(), nextSweepAt: z.iso.datetime() }),
+  }),
+  'privacy.sweep': method({
+    summary: 'Delete everything past its retention now (the daily job, run at once).',
+    params: noParams,
+    result: sweepSchema,
   }),
   'prompt.get': method({
     summary: "The agent's system prompt and its version (each reply records the version it was written with).",

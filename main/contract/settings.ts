@@ -115,6 +115,21 @@ export const settingsSchema = z.object({
       failureChat: scheduleTargetSchema.nullable().default(null),
     })
     .prefault({}),
+  limits: z
+    .object({
+      /** Per chat sender: this many messages at once, then senderPerMinute; more are skipped with one notice. */
+      senderBurst: z.number().int().min(1).max(1000).default(8),
+      senderPerMinute: z.number().int().min(1).max(10_000).default(20),
+      /** Chat messages waiting for the model at once, over all channels; more wait in the store and the chat is told once. */
+      maxQueuedMessages: z.number().int().min(1).max(10_000).default(200),
+    })
+    .prefault({}),
+  privacy: z
+    .object({
+      /** Messages older than this are deleted by a daily job (0 keeps them); a conversation may set its own. */
+      retentionDays: z.number().int().min(0).max(36_500).default(90),
+    })
+    .prefault({}),
   desktop: z
     .object({
       /** Start Perch when the owner logs in (macOS and Windows login items; an autostart entry on Linux). */

@@ -129,12 +129,14 @@ export class MemoryStore {
 
   private deleteChunks(path: string): number[] {
     const ids = (this.sql('SELECT id FROM memory_chunks WHERE path = ?').all(path) as { id: number }[]).map((r) => r.id);
-    for (const id of ids) {
-      this.sql('DELETE FROM memory_fts WHERE rowid = ?').run(id);
-      if (this.vec) this.sql(`DELETE FROM ${this.vec.table} WHERE rowid = ?`).run(BigInt(id));
-    }
-    this.sql('DELETE FROM memory_chunks WHERE path = ?').run(path);
+    for (const id of ids) this.deleteChunk(id);
     return ids;
+  }
+
+  private deleteChunk(id: number): void {
+    this.sql('DELETE FROM memory_fts WHERE rowid = ?').run(id);
+    if (this.vec) this.sql(`DELETE FROM ${this.vec.table} WHERE rowid = ?`).run(BigInt(id));
+    this.sql('DELETE FROM memory_chunks WHERE id = ?').run(id);
   }
 
   private insertChunks(path: string, source: MemorySource, chunks: NewChunk[]): [number, Float32Array][] {
@@ -196,6 +198,17 @@ export class MemoryStore {
       return gone;
     });
     this.follow(removed, []);
+  }
+
+  /** Drops the chunks of a transcript that hold any message up to `lastId` (older messages were deleted). */
+  dropChunksThrough(path: string, lastId: number): number {
+    const removed = this.transaction(() => {
+      const ids = (this.sql('SELECT id FROM memory_chunks WHERE path = ? AND start_line <= ?').all(path, lastId) as { id: number }[]).map((r) => r.id);
+      for (const id of ids) this.deleteChunk(id);
+      return ids;
+    });
+    this.follow(removed, []);
+    return removed.length;
   }
 
   removeFile(path: string): void {

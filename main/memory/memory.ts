@@ -131,6 +131,11 @@ export class Memory {
     if (this.deps.store.file(file)) this.deps.store.removeFile(file);
   }
 
+  /** Drops what the index holds of a conversation's messages up to `lastId` (they were deleted). */
+  forgetTranscriptThrough(conversationId: string, lastId: number): number {
+    return this.deps.store.dropChunksThrough(`conversation:${conversationId}`, lastId);
+  }
+
   /** Every note in the folder, newest first, with whether the index has it. */
   notes(): Array<{ file: string; bytes: number; modifiedAt: string; indexed: boolean }> {
     const indexed = new Set(this.deps.store.paths('notes'));

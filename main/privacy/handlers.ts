@@ -1,8 +1,9 @@
 import { appError } from '../contract/errors';
 import type { Handlers } from '../gateway/router';
 import { ConversationGone, type Privacy } from './privacy';
+import type { Retention } from './retention';
 
-export function privacyHandlers(privacy: Privacy): Handlers {
+export function privacyHandlers(privacy: Privacy, retention: Retention, defaultDays: () => number): Handlers {
   const guard = <T>(run: () => T): T => {
     try {
       return run();
@@ -14,5 +15,8 @@ export function privacyHandlers(privacy: Privacy): Handlers {
   return {
     'conversations.export': ({ conversationId }) => ({ archive: guard(() => privacy.archive(conversationId)) }),
     'conversations.wipe': ({ conversationId }) => guard(() => privacy.wipe(conversationId)),
+    'conversations.setRetention': ({ conversationId, days }) => ({ conversation: guard(() => privacy.setRetention(conversationId, days)) }),
+    'privacy.status': () => ({ retentionDays: defaultDays(), lastSweep: retention.lastSweep(), nextSweepAt: retention.nextSweepAt() }),
+    'privacy.sweep': () => retention.sweep(),
   };
 }

@@ -49,6 +49,12 @@ export class Privacy {
     return { file, conversations: archive.conversations.length, messages: archive.conversations.reduce((n, c) => n + c.messages.length, 0) };
   }
 
+  setRetention(conversationId: string, days: number | null) {
+    const conversation = this.deps.conversations.setRetention(conversationId, days);
+    if (!conversation) throw new ConversationGone(`No conversation with id ${conversationId}.`);
+    return conversation;
+  }
+
   /** Deletes a conversation, its memory rows and its chat's stored messages. */
   wipe(conversationId: string): { messages: number; chatMessages: number } {
     const conversation = this.deps.conversations.get(conversationId);

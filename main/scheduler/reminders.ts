@@ -26,6 +26,7 @@ export function reminderTool(scheduler: Scheduler, chatOf: ChatOf, now: () => Da
       })
       .refine((a) => (a.at === undefined) !== (a.inMinutes === undefined), 'give either "at" or "inMinutes", not both'),
     danger: false,
+    forContacts: true,
     timeoutMs: 10_000,
     async run({ text, at, inMinutes }, ctx) {
       const target = ctx.conversationId ? chatOf(ctx.conversationId) : null;

@@ -107,6 +107,14 @@ export class ScheduleStore {
     this.transaction = transactor(db);
   }
 
+  /** Deletes finished runs that started before `cutoff`, except each job's latest; returns how many. */
+  pruneRuns(cutoff: string): number {
+    return this.sql(
+      `DELETE FROM schedule_runs WHERE started_at < ? AND status IN ('ok', 'failed', 'missed')
+         AND id NOT IN (SELECT max(id) FROM schedule_runs GROUP BY job_id)`,
+    ).run(cutoff).changes;
+  }
+
   create(input: JobInput, nextRunAt: Date | null): Job {
     const id = randomUUID().slice(0, 8);
     const at = this.now().toISOString();

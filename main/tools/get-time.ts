@@ -17,6 +17,7 @@ export const getTimeTool = defineTool({
     timezone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin').optional(),
   }),
   danger: false,
+  forContacts: true,
   timeoutMs: 1000,
   async run({ timezone }) {
     const now = new Date();

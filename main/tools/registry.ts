@@ -24,6 +24,8 @@ export interface Tool<S extends z.ZodType = z.ZodType> {
   description: string;
   schema: S;
   danger: boolean;
+  /** Offered in a contact's conversation too (default: the owner's only). */
+  forContacts?: boolean;
   timeoutMs: number;
   run(args: z.output<S>, ctx: ToolContext): Promise<ToolResult>;
 }
@@ -65,6 +67,11 @@ export class ToolRegistry {
       parameters: z.toJSONSchema(t.schema) as Record<string, unknown>,
     }));
     return this.defs;
+  }
+
+  /** The tools a contact's conversation may use (the rest are the owner's). */
+  forContacts(): string[] {
+    return [...this.tools.values()].filter((t) => t.forContacts).map((t) => t.name);
   }
 
   /** Validates a call exactly as the agent does; a dangerous one goes through the gate. */

@@ -384,7 +384,7 @@ describe('system', () => {
       ok: false,
       error: 'Invalid arguments for get_time: timezone: expected an IANA time zone such as Europe/Berlin',
     });
-    expect((await ws.request('tools.invoke', { name: 'rm_rf', args: {} })).result).toEqual({ ok: false, error: 'Unknown tool "rm_rf". Available: get_time, exec, memory_search, memory_write, schedule_reminder' });
+    expect((await ws.request('tools.invoke', { name: 'rm_rf', args: {} })).result).toEqual({ ok: false, error: 'Unknown tool "rm_rf". Available: get_time, web_fetch, exec, memory_search, memory_write, schedule_reminder' });
     ws.close();
   });
 
