@@ -200,15 +200,18 @@ export class MemoryStore {
     this.follow(removed, []);
   }
 
-  /** Drops the chunks of a transcript that hold any message up to `lastId` (older messages were deleted). */
+  /**
+   * Drops the chunks of a transcript that hold any message up to `lastId` (older messages were
+   * deleted); returns the last message id those chunks covered (newer ones among them need indexing again).
+   */
   dropChunksThrough(path: string, lastId: number): number {
-    const removed = this.transaction(() => {
-      const ids = (this.sql('SELECT id FROM memory_chunks WHERE path = ? AND start_line <= ?').all(path, lastId) as { id: number }[]).map((r) => r.id);
-      for (const id of ids) this.deleteChunk(id);
-      return ids;
+    const [removed, coveredUntil] = this.transaction(() => {
+      const rows = this.sql('SELECT id, end_line AS endLine FROM memory_chunks WHERE path = ? AND start_line <= ?').all(path, lastId) as { id: number; endLine: number }[];
+      for (const { id } of rows) this.deleteChunk(id);
+      return [rows.map((r) => r.id), Math.max(0, ...rows.map((r) => r.endLine))] as const;
     });
     this.follow(removed, []);
-    return removed.length;
+    return coveredUntil;
   }
 
   removeFile(path: string): void {

@@ -131,9 +131,19 @@ export class Memory {
     if (this.deps.store.file(file)) this.deps.store.removeFile(file);
   }
 
-  /** Drops what the index holds of a conversation's messages up to `lastId` (they were deleted). */
-  forgetTranscriptThrough(conversationId: string, lastId: number): number {
-    return this.deps.store.dropChunksThrough(`conversation:${conversationId}`, lastId);
+  /**
+   * Drops what the index holds of a conversation's messages up to `lastId` (they were deleted). A
+   * dropped chunk that also held newer messages has them indexed again, in the background.
+   */
+  forgetTranscriptThrough(conversationId: string, lastId: number): void {
+    const file = `conversation:${conversationId}`;
+    const coveredUntil = this.deps.store.dropChunksThrough(file, lastId);
+    if (coveredUntil <= lastId) return;
+    const kept = this.deps.transcript(conversationId, lastId).filter((m) => m.id <= coveredUntil);
+    const hash = this.deps.store.file(file)?.hash ?? String(coveredUntil);
+    void this.prepare(transcriptChunks(kept))
+      .then((chunks) => this.deps.store.appendChunks(file, 'transcripts', hash, chunks))
+      .catch((error: Error) => this.deps.log.warn('could not index a transcript again', { conversationId, error: error.message }));
   }
 
   /** Every note in the folder, newest first, with whether the index has it. */
@@ -210,23 +220,9 @@ export class Memory {
   async indexTranscript(conversationId: string): Promise<number> {
     const file = `conversation:${conversationId}`;
     const after = Number(this.deps.store.file(file)?.hash ?? 0);
-    const messages = this.deps.transcript(conversationId, after).filter((m) => (m.role === 'user' || m.role === 'assistant') && m.text.trim());
-    if (messages.length === 0) return 0;
-    const chunks: Chunk[] = [];
-    let current: TranscriptMessage[] = [];
-    let length = 0;
-    const flush = () => {
-      if (current.length === 0) return;
-      chunks.push({ text: current.map((m) => `${m.role}: ${m.text}`).join('\n'), startLine: current[0]!.id, endLine: current.at(-1)!.id });
-      current = [];
-      length = 0;
-    };
-    for (const m of messages) {
-      if (length + m.text.length > CHUNK_CHARS) flush();
-      current.push(m);
-      length += m.text.length;
-    }
-    flush();
+    const messages = this.deps.transcript(conversationId, after);
+    const chunks = transcriptChunks(messages);
+    if (chunks.length === 0) return 0;
     const last = messages.at(-1)!.id;
     this.deps.store.appendChunks(file, 'transcripts', String(last), await this.prepare(chunks));
     return chunks.length;
@@ -451,3 +447,23 @@ export function listNotes(dir: string): string[] {
     .sort();
 }
 
+/** A transcript's said words (user and assistant) in chunks of about CHUNK_CHARS, by message id. */
+function transcriptChunks(messages: TranscriptMessage[]): Chunk[] {
+  const chunks: Chunk[] = [];
+  let current: TranscriptMessage[] = [];
+  let length = 0;
+  const flush = () => {
+    if (current.length === 0) return;
+    chunks.push({ text: current.map((m) => `${m.role}: ${m.text}`).join('\n'), startLine: current[0]!.id, endLine: current.at(-1)!.id });
+    current = [];
+    length = 0;
+  };
+  for (const m of messages) {
+    if ((m.role !== 'user' && m.role !== 'assistant') || !m.text.trim()) continue;
+    if (length + m.text.length > CHUNK_CHARS) flush();
+    current.push(m);
+    length += m.text.length;
+  }
+  flush();
+  return chunks;
+}

@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import TelegramServer from 'telegram-test-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUSY_NOTICE } from '../../main/channels/channel-manager';
+import type { Core } from '../../main/core';
+import { startTestCore, TEST_TOKEN } from '../helpers/core';
+import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
+import { RpcSocket } from '../helpers/rpc-socket';
+import { freePort } from '../helpers/serve-process';
+
+// Who may do what from a chat, against the Bot API emulator and the scripted model: the owner (the
+// first allowFrom entry, in a direct chat) has every tool and command; an allowed contact gets the
+// contact tools only, no memory of other conversations and no owner commands. And the model's queue
+// is bounded: past it messages wait in the store and are all answered, oldest first.
+
+const BOT_TOKEN = '123456:perch-roles-token-abcdefghijkl';
+const OWNER = 4101;
+const CONTACT = 4202;
+const OTHERS = [4303, 4404, 4505];
+
+describe('chat roles and the bounded model queue', () => {
+  let emulator: TelegramServer;
+  let model: ModelServer;
+  let core: Core;
+  let ws: RpcSocket;
+  beforeAll(async () => {
+    emulator = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 60 });
+    await emulator.start();
+    model = await startOpenAIServer();
+    core = await startTestCore({
+      PERCH_TELEGRAM_TOKEN: BOT_TOKEN,
+      PERCH_TELEGRAM_API_ROOT: emulator.config.apiURL,
+      PERCH_TELEGRAM_ALLOW_FROM: [OWNER, CONTACT, ...OTHERS].join(','),
+      PERCH_MODEL: `openai:gpt-test@${model.url}/v1`,
+    });
+    ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+    for (let i = 0; i < 100 && (await ws.request('channels.list')).result.items[0]?.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(async () => {
+    ws.close();
+    await core.stop();
+    await model.close();
+    await emulator.stop();
+  });
+
+  const sentTo = (id: number): string[] =>
+    (emulator.storage.botMessages as any[]).filter((u) => String(u.message.chat_id) === String(id)).map((u) => u.message.text);
+  async function send(id: number, text: string): Promise<void> {
+    const c = emulator.getClient(BOT_TOKEN, { userId: id, chatId: id });
+    await c.sendMessage(c.makeMessage(text));
+  }
+  async function waitFor<T>(read: () => T, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    let value = read();
+    while (!done(value) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      value = read();
+    }
+    return value;
+  }
+  async function exchange(id: number, text: string, count = 1): Promise<string[]> {
+    const before = sentTo(id).length;
+    await send(id, text);
+    return (await waitFor(() => sentTo(id), (s) => s.length >= before + count)).slice(before);
+  }
+  /** The tools the model was offered in the last request that carried this text. */
+  const offeredFor = (text: string): string[] =>
+    ((model.requests.findLast((r) => JSON.stringify(r.body.messages).includes(text))?.body.tools ?? []) as any[]).map((t) => t.function.name).sort();
+
+  it('offers the owner every tool, and a contact only the contact tools', async () => {
+    expect(await exchange(OWNER, 'owner says hi')).toEqual(['You said: owner says hi']);
+    expect(offeredFor('owner says hi')).toEqual(['exec', 'get_time', 'memory_search', 'memory_write', 'schedule_reminder', 'web_fetch']);
+    expect(await exchange(CONTACT, 'contact says hi')).toEqual(['You said: contact says hi']);
+    expect(offeredFor('contact says hi')).toEqual(['get_time', 'schedule_reminder', 'web_fetch']);
+  });
+
+  it('never runs a command for a contact, nor asks the owner to approve one', async () => {
+    const marker = path.join(core.config.dataDir, 'workspace', 'contact-ran.txt');
+    // The scripted model asks for exec anyway: it is refused as not available, and nothing waits for approval.
+    const [reply] = await exchange(CONTACT, 'run: echo pwned > contact-ran.txt');
+    expect(reply).toContain('the tool exec is not available here');
+    expect((await ws.request('approvals.list', { status: 'all' })).result.items).toEqual([]);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it('keeps the owner commands and the owner memory from a contact', async () => {
+    expect(await exchange(CONTACT, '/remember the contact was here')).toEqual(['Only my owner can use /remember.']);
+    expect(await exchange(CONTACT, '/forget anything')).toEqual(['Only my owner can use /forget.']);
+    expect(await exchange(CONTACT, '/export')).toEqual(['Only my owner can use /export.']);
+    const [help] = await exchange(CONTACT, '/help');
+    expect(help).toContain('/reminders');
+    expect(help).not.toContain('/remember');
+    const [usage] = await exchange(CONTACT, '/usage');
+    expect(usage).not.toContain('all conversations');
+
+    // The owner notes something; the contact's messages are answered without any recalled memory.
+    expect(await exchange(OWNER, '/remember the safe code is 7431')).toEqual([expect.stringMatching(/^Remembered/)]);
+    expect((await ws.request('memory.search', { query: 'safe code' })).result.items.length).toBeGreaterThan(0);
+    await exchange(CONTACT, 'what is the safe code?');
+    const contactRequest = JSON.stringify(model.requests.findLast((r) => JSON.stringify(r.body.messages).includes('what is the safe code?'))!.body);
+    expect(contactRequest).not.toContain('7431');
+    expect(contactRequest).not.toContain('owner says hi');
+    // The owner asking the same is reminded.
+    await exchange(OWNER, 'what is the safe code?');
+    expect(JSON.stringify(model.requests.at(-1)!.body)).toContain('7431');
+  });
+
+  it('answers every message when more arrive than the model queue holds, oldest first, telling each chat once', async () => {
+    await ws.request('settings.update', { patch: { limits: { maxQueuedMessages: 2 } } });
+    model.delayMs = 150;
+    try {
+      const texts = OTHERS.flatMap((id) => [1, 2, 3].map((n) => ({ id, text: `queued ${id} #${n}` })));
+      for (const { id, text } of texts) await send(id, text);
+      for (const id of OTHERS) {
+        const got = await waitFor(() => sentTo(id), (s) => s.filter((t) => t.startsWith('You said')).length >= 3, 20_000);
+        // Every message answered once, in order; a busy notice at most once per chat.
+        expect(got.filter((t) => t.startsWith('You said'))).toEqual([1, 2, 3].map((n) => `You said: queued ${id} #${n}`));
+        expect(got.filter((t) => t === BUSY_NOTICE).length).toBeLessThanOrEqual(1);
+      }
+      // Someone had to wait: the queue held two.
+      expect(OTHERS.some((id) => sentTo(id).includes(BUSY_NOTICE))).toBe(true);
+      expect(core.db.prepare("SELECT count(*) AS n FROM inbound_messages WHERE status = 'received'").get()).toEqual({ n: 0 });
+    } finally {
+      model.delayMs = 0;
+      await ws.request('settings.update', { patch: { limits: { maxQueuedMessages: 200 } } });
+    }
+  });
+});
