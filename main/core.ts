@@ -34,6 +34,7 @@ import { inferenceHandlers } from './inference/handlers';
 import { detectOllama, OLLAMA_DEFAULT_URL } from './inference/model-catalog';
 import { ModelManager } from './inference/model-manager';
 import { HealthRegistry } from './system/health';
+import { DomainMetrics } from './system/domain-metrics';
 import { channelMigrations } from './channels/channel-store';
 import { channelHandlers } from './channels/handlers';
 import { setupChannels } from './channels/setup';
@@ -162,6 +163,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const validate = env.PERCH_VALIDATE_RESULTS === '1';
     const bus = new EventBus(validate);
     const metrics = new GatewayMetrics();
+    const domainMetrics = new DomainMetrics(metrics.registry, bus);
     const router = new Router({ log, validateResults: validate, observe: metrics.observeCall });
     const health = new HealthRegistry();
     const vecVersion = sqliteVecVersion(db);
@@ -199,6 +201,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         openaiApiKey: async () => config.secrets.openaiApiKey ?? (await secrets.get(OPENAI_KEY_SECRET)),
       },
       options.breaker,
+      domainMetrics.models,
     );
     cleanup.push(() => models.close());
     health.register('inference', () => {
@@ -280,6 +283,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       privacy: { export: (id) => privacy.exportToFile(id), wipe: (id) => privacy.wipe(id) },
       onStored: (conversationId) => memory.noteTranscript(conversationId),
       onActivity: () => tray?.changed(),
+      observe: domainMetrics.turn,
     });
     router.register(agentHandlers(agent, conversations, tools, () => settings.get().usage.prices));
 
@@ -316,6 +320,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       secrets,
       envTelegramToken: config.secrets.telegramToken,
       approvals: gate,
+      observe: domainMetrics.channelMessage,
       ...(options.whatsappSocket ? { whatsappSocket: options.whatsappSocket } : {}),
     });
     channelsForPrivacy = channels;

@@ -51,6 +51,8 @@ export interface AgentDeps {
   onStored?: (conversationId: string) => void;
   /** Called when the agent starts or finishes working on a message (the tray shows it). */
   onActivity?: () => void;
+  /** Told how each message went and how long it took (for /metrics). */
+  observe?: (channel: string, outcome: 'ok' | 'error', seconds: number) => void;
 }
 
 /**
@@ -107,7 +109,14 @@ export class Agent {
     const { store } = this.deps;
     const conversation = inbound.conversationId ? store.get(inbound.conversationId) : store.open(inbound.channel, inbound.peer);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${inbound.conversationId}`);
-    return this.track(this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text, inbound)));
+    const started = performance.now();
+    const work = this.track(this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text, inbound)));
+    const observe = this.deps.observe;
+    if (observe) void work.then(
+      () => observe(conversation.channel, 'ok', (performance.now() - started) / 1000),
+      () => observe(conversation.channel, 'error', (performance.now() - started) / 1000),
+    );
+    return work;
   }
 
   /**

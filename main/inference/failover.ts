@@ -31,6 +31,13 @@ export interface AnsweredResponse extends ChatResponse {
   answeredBy: { kind: ChatProvider['kind']; model: string };
 }
 
+/** Told about every model call (for /metrics). */
+export interface ModelObserver {
+  call(model: string, outcome: 'ok' | 'error', seconds: number): void;
+  /** A fallback answered because the models before it failed. */
+  failover(): void;
+}
+
 export class FailoverChain {
   private readonly members: Member[];
 
@@ -40,6 +47,7 @@ export class FailoverChain {
     options: BreakerOptions,
     private readonly log: Logger,
     private readonly onFailure: (reasons: string[] | null) => void,
+    private readonly observer?: ModelObserver,
   ) {
     this.members = specs.map((spec) => {
       const member: Member = { spec, provider: null, breaker: null as never };
@@ -77,12 +85,19 @@ export class FailoverChain {
   async chat(request: ChatRequest): Promise<AnsweredResponse> {
     const reasons: string[] = [];
     for (const member of this.members) {
+      // The call's deadline has passed (a member hung until it ran out): the rest are not tried,
+      // so a healthy fallback is not blamed for a dead signal (and its breaker does not open).
+      if (request.signal.aborted) break;
+      const started = performance.now();
       try {
         const response = await member.breaker.fire(request);
+        this.observer?.call(member.spec.split(':')[0]!, 'ok', (performance.now() - started) / 1000);
+        if (reasons.length > 0) this.observer?.failover();
         this.onFailure(null);
         return { ...response, answeredBy: { kind: member.provider!.kind, model: member.provider!.model } };
       } catch (error) {
         const open = (error as { code?: string }).code === 'EOPENBREAKER';
+        if (!open) this.observer?.call(member.spec.split(':')[0]!, 'error', (performance.now() - started) / 1000);
         reasons.push(`${member.spec}: ${open ? 'paused after repeated failures' : (error as Error).message}`);
         if (!open) this.log.warn('model failed; trying the next one', { model: member.spec, error: (error as Error).message });
       }

@@ -1,6 +1,6 @@
 import type { Settings } from '../contract/settings';
 import type { Logger } from '../log/logger';
-import { ChainProvider, DEFAULT_BREAKER, FailoverChain, type BreakerOptions } from './failover';
+import { ChainProvider, DEFAULT_BREAKER, FailoverChain, type BreakerOptions, type ModelObserver } from './failover';
 import { createEmbedder } from './embedders';
 import { ModelError, NO_EMBED_MODEL_MESSAGE, NO_MODEL_MESSAGE, type ChatProvider, type EmbeddingProvider } from './provider';
 import { splitSpec } from './remote/estimate';
@@ -30,6 +30,7 @@ export class ModelManager {
     private readonly log: Logger,
     private readonly secrets: ModelSecrets,
     private readonly breaker: BreakerOptions = DEFAULT_BREAKER,
+    private readonly observer?: ModelObserver,
   ) {}
 
   /** The provider for the configured models; throws ModelError (none set) or AllModelsFailed. */
@@ -114,7 +115,7 @@ export class ModelManager {
       }
       const chain = new FailoverChain(specs, (spec) => createProvider(spec, this.secrets), this.breaker, this.log, (reasons) => {
         this.lastError = reasons ? reasons.join('; ') : null;
-      });
+      }, this.observer);
       this.current = { key, chain, leader: null };
     }
     const leader = await this.current!.chain.lead();
