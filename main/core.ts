@@ -27,6 +27,7 @@ import { settingsHandlers } from './settings/handlers';
 import { settingsMigrations, SettingsService } from './settings/settings-service';
 import { closeDatabase, openDatabase, sqliteVecVersion, type Db } from './store/database';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock';
+import { openRunDir } from './store/run-dir';
 import { migrate, type Migration } from './store/migrations';
 import type { BreakerOptions } from './inference/failover';
 import { ModelDownloads, type CatalogEntry } from './inference/downloads';
@@ -139,6 +140,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   try {
     const lock: InstanceLock = acquireInstanceLock(config.dataDir);
     cleanup.push(() => lock.release());
+    const runDir = openRunDir(config.dataDir);
+    cleanup.push(() => runDir.close());
 
     const log = createLogger({
       dir: path.join(config.dataDir, 'logs'),
@@ -215,7 +218,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     tools.add(webFetchTool());
     const workspace = path.join(config.dataDir, 'workspace');
     fs.mkdirSync(workspace, { recursive: true });
-    tools.add(execTool(workspace, () => ({ timeoutMs: settings.get().exec.timeoutSeconds * 1000, maxOutputBytes: settings.get().exec.maxOutputBytes })));
+    tools.add(execTool(workspace, () => ({ timeoutMs: settings.get().exec.timeoutSeconds * 1000, maxOutputBytes: settings.get().exec.maxOutputBytes }), runDir.dir));
     const conversations = new ConversationStore(db);
     const scheduleStore = new ScheduleStore(db, () => new Date());
     // The chat a conversation happens in (where its reminders go); the scheduler's own conversations report to the dashboard.

@@ -86,12 +86,13 @@ export interface ExecResult {
   stopped: string | null;
 }
 
-export function runCommandLine(command: string, cwd: string, limits: ExecLimits, signal?: AbortSignal): Promise<ExecResult> {
+/** `tmpDir`: the command's own temporary folder (TMPDIR, TMP and TEMP point there). */
+export function runCommandLine(command: string, cwd: string, limits: ExecLimits, signal?: AbortSignal, tmpDir?: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const [shell, args] = shellFor(command);
     const child = spawn(shell, args, {
       cwd,
-      env: scrubbedEnv(),
+      env: { ...scrubbedEnv(), ...(tmpDir ? { TMPDIR: tmpDir, TMP: tmpDir, TEMP: tmpDir } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
       windowsHide: true,
@@ -167,7 +168,8 @@ export type ExecArgs = z.output<typeof execArgsSchema>;
 /** The working directory a call will run in: absolute, relative to the workspace, or the workspace. */
 export const resolveCwd = (workspace: string, cwd: string | undefined) => (cwd ? path.resolve(workspace, cwd) : workspace);
 
-export function execTool(workspace: string, limits: () => ExecLimits) {
+/** `tempRoot`: where each command gets a temporary folder of its own, removed when it ends. */
+export function execTool(workspace: string, limits: () => ExecLimits, tempRoot?: string) {
   return defineTool({
     name: 'exec',
     description:
@@ -184,8 +186,13 @@ export function execTool(workspace: string, limits: () => ExecLimits) {
       const dir = resolveCwd(workspace, cwd);
       fs.mkdirSync(workspace, { recursive: true });
       if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`the working directory ${dir} does not exist`);
-      const result = await runCommandLine(command, dir, limits(), ctx.signal);
-      return { output: formatExecResult(result), exitCode: result.exitCode };
+      const tmp = tempRoot ? fs.mkdtempSync(path.join(tempRoot, 'exec-')) : undefined;
+      try {
+        const result = await runCommandLine(command, dir, limits(), ctx.signal, tmp);
+        return { output: formatExecResult(result), exitCode: result.exitCode };
+      } finally {
+        if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      }
     },
   });
 }
