@@ -20,7 +20,6 @@ const OWNER_TG = 7101;
 const STRANGER_TG = 7202;
 const OWNER_WA = '+4915155501234';
 const STRANGER_WA = '+4917655506789';
-const jid = (phone: string) => `${phone.slice(1)}@s.whatsapp.net`;
 /** Words only people wrote: none may reach the log. */
 const SAID = ['marmalade-pangolin', 'quokka-umbrella', 'zeppelin-tangerine', 'walrus-accordion', 'narwhal-teapot'];
 const PERSONAL = [`call me on +49 151 5550 1234 or mail ana.lopez@example.org`, `my card pin is 8812 and my key is ${API_KEY}`];
