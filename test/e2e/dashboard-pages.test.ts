@@ -92,6 +92,10 @@ describe('the dashboard against the headless app', () => {
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
     const archive = JSON.parse(fs.readFileSync((await file.path())!, 'utf8'));
     expect(archive.conversations[0].messages[0].text).toBe('hello from the dashboard');
+    // Its own retention, kept by the server (the list reloads with it).
+    await page.getByTestId('conversation-retention').selectOption('7');
+    await page.waitForFunction(() => (document.querySelector('[data-testid="conversation-retention"]') as HTMLSelectElement | null)?.value === '7');
+    await page.getByTestId('chat').screenshot({ path: path.join(shots, 'dashboard-conversation-retention.png') });
     await page.getByRole('button', { name: 'Delete…' }).click();
     await page.getByRole('button', { name: 'Delete for good' }).click();
     await page.getByText('No conversations yet').waitFor();
@@ -173,6 +177,11 @@ describe('the dashboard against the headless app', () => {
       await page.waitForTimeout(300); // the page's first data
       await page.screenshot({ path: path.join(shots, `dashboard-page-${route}.png`), fullPage: true });
     }
+    // Settings: the retention clean-up run from its button.
+    await open(page, 'settings');
+    await page.getByRole('button', { name: 'Clean up now' }).click();
+    await page.getByTestId('retention-status').getByText(/0 messages, 0 conversations deleted/).waitFor();
+    await page.getByTestId('settings-privacy').screenshot({ path: path.join(shots, 'dashboard-settings-privacy.png') });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -40,6 +40,43 @@ async function download(conversationId?: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** How long a conversation keeps its messages: its own choice, or the default from Settings. */
+const KEEP: Array<[string, string]> = [
+  ['default', 'As in Settings'],
+  ['7', '7 days'],
+  ['30', '30 days'],
+  ['90', '90 days'],
+  ['365', 'A year'],
+  ['0', 'Forever'],
+];
+
+function KeepFor({ conversationId, days, onChanged }: { conversationId: string; days: number | null; onChanged: (error: string | null) => void }) {
+  const value = days === null ? 'default' : String(days);
+  const options = KEEP.some(([v]) => v === value) ? KEEP : [...KEEP, [value, `${value} days`] as [string, string]];
+  return (
+    <label className="inline">
+      Keep messages
+      <select
+        value={value}
+        data-testid="conversation-retention"
+        onChange={(e) => {
+          const next = e.target.value === 'default' ? null : Number(e.target.value);
+          call('conversations.setRetention', { conversationId, days: next }).then(
+            () => onChanged(null),
+            (error: unknown) => onChanged(messageOf(error)),
+          );
+        }}
+      >
+        {options.map(([v, label]) => (
+          <option key={v} value={v}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function ConversationsPage() {
   const { conversations, selected, messages, streaming, sending, error, loadConversations, select, send, follow } = useChat();
   const epoch = useSession((s) => s.epoch);
@@ -131,6 +168,14 @@ export function ConversationsPage() {
                   Reset context
                 </button>
               ) : null}
+              <KeepFor
+                conversationId={current.id}
+                days={current.retentionDays}
+                onChanged={(problem) => {
+                  setActionError(problem);
+                  if (!problem) void loadConversations();
+                }}
+              />
               <button className="secondary" onClick={() => act(() => download(current.id))}>
                 Export
               </button>

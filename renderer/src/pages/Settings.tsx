@@ -1029,6 +1029,44 @@ function ApiKey({ describedBy }: { describedBy: string }) {
   );
 }
 
+/** Retention and the chat limits, with the last clean-up and a button to run it now. */
+function PrivacyCard({ view, onSaved }: { view: View; onSaved: () => void }) {
+  const privacy = useQuery('privacy.status', undefined, ['settings.changed']);
+  const action = useAction();
+  const last = privacy.data?.lastSweep;
+  return (
+    <Card title="Privacy & limits" testId="settings-privacy">
+      <SettingsForm
+        view={view}
+        onSaved={onSaved}
+        submitLabel="Save privacy & limits"
+        groups={[
+          {
+            legend: 'Retention',
+            fields: [num('privacy.retentionDays', 'Keep messages for', '0 keeps them forever; a conversation can set its own on the Conversations page', { unit: 'days' })],
+          },
+          {
+            legend: 'Chat limits',
+            fields: [
+              num('limits.senderBurst', 'Messages a person may send at once', 'Then the rate below; the rest are skipped with one notice'),
+              num('limits.senderPerMinute', 'Then per minute, per person'),
+              num('limits.maxQueuedMessages', 'Messages waiting for the model, at most', 'More wait their turn and the chat is told once'),
+            ],
+          },
+        ]}
+      />
+      <p data-testid="retention-status">
+        Last clean-up: {last ? <><When at={last.at} /> — {last.messages} message{last.messages === 1 ? '' : 's'}, {last.conversations} conversation{last.conversations === 1 ? '' : 's'} deleted</> : 'not yet'}
+        {privacy.data ? <span className="muted"> · next <When at={privacy.data.nextSweepAt} /></span> : null}
+      </p>
+      <button type="button" className="secondary" disabled={action.busy} onClick={() => void action.run(async () => { await call('privacy.sweep'); await privacy.reload(); })}>
+        Clean up now
+      </button>
+      <ErrorText error={action.error ?? privacy.error} />
+    </Card>
+  );
+}
+
 function DesktopCard() {
   const updates = useQuery('updates.status', undefined, ['update.status']);
   const settings = useQuery('settings.get', undefined, ['settings.changed']);
@@ -1227,6 +1265,7 @@ const SECTIONS: Array<[string, string]> = [
   ['settings-approvals', 'Approvals'],
   ['settings-assistant', 'Assistant & memory'],
   ['settings-channels', 'Channels'],
+  ['settings-privacy', 'Privacy & limits'],
   ['settings-scheduler', 'Scheduler'],
   ['settings-prices', 'Usage prices'],
   ['settings-gateway', 'Gateway'],
@@ -1320,6 +1359,7 @@ export function SettingsPage() {
               ]}
             />
           </Card>
+          <PrivacyCard view={view} onSaved={reload} />
           <Card title="Scheduler" testId="settings-scheduler">
             <SettingsForm
               view={view}
