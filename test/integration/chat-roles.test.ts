@@ -106,6 +106,23 @@ describe('chat roles and the bounded model queue', () => {
     expect(JSON.stringify(model.requests.at(-1)!.body)).toContain('7431');
   });
 
+  it('lets the owner export and wipe their conversation from the chat', async () => {
+    const [exported] = await exchange(OWNER, '/export');
+    const file = /to (\/.+\.json)\.$/.exec(exported!)![1]!;
+    const archive = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(archive.conversations[0]).toMatchObject({ channel: 'telegram', peer: String(OWNER) });
+    expect(archive.conversations[0].messages.some((m: { text: string }) => m.text === 'owner says hi')).toBe(true);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(await exchange(OWNER, '/wipe')).toEqual([expect.stringContaining('Send /wipe confirm')]);
+    expect(await exchange(OWNER, '/wipe confirm')).toEqual([expect.stringMatching(/^Deleted this conversation \(\d+ messages\)/)]);
+    const id = archive.conversations[0].id;
+    expect(core.db.prepare('SELECT count(*) AS n FROM messages WHERE conversation_id = ?').get(id)).toEqual({ n: 0 });
+    // What the channel stored for the chat went too: only the wipe request itself (being answered then) is left.
+    const left = core.db.prepare("SELECT text FROM inbound_messages WHERE channel = 'telegram' AND peer = ?").all(String(OWNER));
+    expect(left).toEqual([{ text: '/wipe confirm' }]);
+    expect((await ws.request('memory.search', { query: 'owner says hi' })).result.items.filter((i: { file: string }) => i.file === `conversation:${id}`)).toEqual([]);
+  });
+
   it('answers every message when more arrive than the model queue holds, oldest first, telling each chat once', async () => {
     await ws.request('settings.update', { patch: { limits: { maxQueuedMessages: 2 } } });
     model.delayMs = 150;
