@@ -150,6 +150,16 @@ export class ApprovalStore {
     return row ? { tool: row.tool, args: JSON.parse(row.args) as unknown, hash: row.hash } : null;
   }
 
+  /** Pending, unexpired approvals of exactly this call (tool and arguments) in a conversation, oldest first. */
+  pendingFor(conversationId: string, hash: string): string[] {
+    const rows = this.sql("SELECT id FROM approvals WHERE conversation_id = ? AND hash = ? AND status = 'pending' AND expires_at > ? ORDER BY created_at, id").all(
+      conversationId,
+      hash,
+      this.now().toISOString(),
+    ) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
   /** Moves a pending, unexpired approval to its decision; false when someone else decided first. */
   decide(id: string, status: 'approved' | 'denied', by: string): boolean {
     const at = this.now().toISOString();

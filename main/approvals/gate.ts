@@ -112,13 +112,27 @@ export class ApprovalGate implements DangerGate {
       return { ok: false, error: 'Only commands covered by an "always allow" rule may run (approval policy: allowlist), and none covers this one. Nothing was run.' };
     }
 
+    // The same call asked for again in the same conversation while an earlier request still waits
+    // for the owner and nobody here waits on it: the turn that asked was cut off by a crash and its
+    // message is being answered again. It waits for that decision rather than asking twice, which
+    // would let one message run the command twice (and offered again: the first offer may be lost).
+    const hash = hashOf(tool.name, call.args);
+    const earlier = origin.conversationId ? store.pendingFor(origin.conversationId, hash).find((id) => !this.waiters.has(id)) : undefined;
+    if (earlier) {
+      const decided = new Promise<ToolOutcome>((resolve) => this.waiters.set(earlier, resolve));
+      this.deps.log.info('a call still waiting for approval was asked for again; waiting for that decision', { approvalId: earlier });
+      bus.publish('approval.requested', store.get(earlier)!);
+      this.arm();
+      return decided;
+    }
+
     const approval = store.transaction(() => {
       const created = store.create({
         tool: tool.name,
         args: call.args,
         command: call.command,
         cwd: call.cwd,
-        hash: hashOf(tool.name, call.args),
+        hash,
         risk: call.analysis ? riskNote(call.analysis.risks) : 'Not a shell command: read the arguments before approving.',
         conversationId: origin.conversationId,
         channel: origin.channel ?? null,

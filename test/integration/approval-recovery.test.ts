@@ -28,7 +28,8 @@ function setup() {
   const tools = new ToolRegistry();
   tools.add(execTool(workspace, () => ({ timeoutMs: 10_000, maxOutputBytes: 65_536 })));
   const reports: Array<[string, string]> = [];
-  const gate = new ApprovalGate({
+  // One per process: a second one on the same store is Perch after a restart.
+  const makeGate = () => new ApprovalGate({
     store,
     audit,
     bus: new EventBus(),
@@ -39,9 +40,10 @@ function setup() {
     execute: (tool, args, origin) => tools.execute(tool, args, origin),
     report: (conversationId, text) => reports.push([conversationId, text]),
   });
+  const gate = makeGate();
   const pending = (command: string, ttlMs = 600_000) =>
     store.create({ tool: 'exec', args: { command, cwd: workspace }, command, cwd: workspace, hash: '', risk: '', conversationId: 'c1', channel: 'dashboard', ttlMs });
-  return { store, audit, gate, workspace, reports, pending, db };
+  return { store, audit, gate, makeGate, tools, workspace, reports, pending, db };
 }
 
 describe('approvals after a crash', () => {
@@ -76,6 +78,29 @@ describe('approvals after a crash', () => {
       `[Approval ${decided.id}] The command \`echo once >> once.txt\` you asked to run earlier: It ran:\n`,
     ]);
     expect(audit.verify()).toEqual({ ok: true, checked: 4 }); // interrupted, expired, started, done: nothing twice
+  });
+
+  it('asks once when a message is answered again after a crash: its call waits for the request still pending', async () => {
+    const { store, gate, makeGate, tools, workspace, reports } = setup();
+    const exec = tools.get('exec')!;
+    const args = { command: 'echo once >> once.txt' };
+    const origin = { conversationId: 'c1', channel: 'telegram' };
+    void gate.run({ tool: exec, args, origin }); // the turn that asked, cut off by a crash
+    const [asked] = store.list('pending', undefined, 10).items;
+    expect(asked).toBeDefined();
+
+    const restarted = makeGate();
+    await restarted.start();
+    const again = restarted.run({ tool: exec, args, origin }); // the same message, answered again
+    const elsewhere = restarted.run({ tool: exec, args, origin: { conversationId: 'c2', channel: 'telegram' } }); // another chat asks on its own
+    expect(store.list('all', undefined, 10).items.map((a) => a.conversationId).sort()).toEqual(['c1', 'c2']);
+    await restarted.resolve(asked!.id, 'approve', false, 'dashboard');
+    expect(await again).toMatchObject({ ok: true });
+    expect(fs.readFileSync(path.join(workspace, 'once.txt'), 'utf8')).toBe('once\n');
+    expect(reports).toEqual([]); // the waiting turn heard the outcome itself
+    restarted.close();
+    expect(await elsewhere).toMatchObject({ ok: false });
+    gate.close();
   });
 
   it('refuses to run what differs from what was approved', async () => {

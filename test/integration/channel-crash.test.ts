@@ -1,4 +1,3 @@
-import http from 'node:http';
 import TelegramServer from 'telegram-test-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_TOKEN } from '../helpers/core';
@@ -6,13 +5,13 @@ import { tempDataDir } from '../helpers/data-dir';
 import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
 import { freePort, spawnServe, waitForStart, type ServeProcess } from '../helpers/serve-process';
+import { offsetProxy, type OffsetProxy } from '../helpers/telegram-proxy';
 
 // SIGKILL the headless app while 100 Telegram messages are in flight, start it again on the same
 // data, and every message is answered exactly once.
 //
-// The emulator forgets an update as soon as it has handed it out; the real Bot API keeps it until a
-// later getUpdates confirms it (with a higher offset), so an update fetched just before a crash is
-// delivered again. A small proxy in front of the emulator gives getUpdates those real semantics.
+// A small proxy in front of the emulator (test/helpers/telegram-proxy.ts) gives getUpdates the real
+// Bot API's confirm-by-offset semantics, so an update fetched just before a crash is delivered again.
 //
 // One case no chat client can make exactly-once: Telegram accepted a reply and the process died
 // in the fraction of a millisecond before recording that (the Bot API has no idempotency key), so
@@ -23,42 +22,9 @@ const BOT_TOKEN = '123456:perch-crash-test-token-abcdef';
 const SENDERS = Array.from({ length: 20 }, (_, i) => 7000 + i);
 const PER_SENDER = 5;
 
-/** The Bot API with confirm-by-offset getUpdates, in front of the emulator. */
-async function offsetProxy(target: string): Promise<{ url: string; holdSends: boolean; close(): Promise<void> }> {
-  const state: { url: string; holdSends: boolean; close(): Promise<void> } = { url: '', holdSends: false, close: async () => undefined };
-  let unconfirmed: Array<{ update_id: number }> = [];
-  let confirmedBelow = 0;
-  const server = http.createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    if (state.holdSends && req.url?.endsWith('/sendMessage')) return; // never answered: in flight at the kill
-    try {
-      const upstream = await fetch(`${target}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'application/json' }, ...(body ? { body } : {}) });
-      let text = await upstream.text();
-      if (req.url?.endsWith('/getUpdates')) {
-        const offset = Number((body ? JSON.parse(body) : {}).offset ?? 0);
-        confirmedBelow = Math.max(confirmedBelow, offset);
-        unconfirmed = [...unconfirmed, ...JSON.parse(text).result].filter((u) => u.update_id >= confirmedBelow);
-        text = JSON.stringify({ ok: true, result: unconfirmed });
-      }
-      res.writeHead(upstream.status, { 'content-type': 'application/json' });
-      res.end(text);
-    } catch {
-      res.destroy(); // the emulator went away (the suite is ending)
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  state.close = () => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(() => resolve()));
-  };
-  return state;
-}
-
 describe('a crash with 100 channel messages in flight', () => {
   let emulator: TelegramServer;
-  let proxy: Awaited<ReturnType<typeof offsetProxy>>;
+  let proxy: OffsetProxy;
   let model: ModelServer;
   let app: ServeProcess | null = null;
   beforeAll(async () => {
