@@ -39,6 +39,7 @@ import { DomainMetrics } from './system/domain-metrics';
 import { channelMigrations } from './channels/channel-store';
 import { channelHandlers } from './channels/handlers';
 import { setupChannels } from './channels/setup';
+import type { ChannelManager } from './channels/channel-manager';
 import type { SocketFactory } from './channels/whatsapp-adapter';
 import { Tray } from './system/tray-snapshot';
 import { privacyHandlers } from './privacy/handlers';
@@ -240,12 +241,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
     for (const tool of memoryTools(memory)) tools.add(tool);
     let tray: Tray | null = null;
-    // The channels start later (they need the agent); privacy reaches their records once they exist.
-    let channelsForPrivacy: { forgetPeer(channel: string, peer: string): number; pruneBefore(cutoff: string, chat?: { channel: string; peer: string }): number } | null = null;
+    // The channels start later (they need the agent); these reach them once they exist.
+    let lateChannels: Pick<ChannelManager, 'forgetPeer' | 'pruneBefore' | 'queueFor'> | null = null;
     const privacy = new Privacy({
       conversations,
       forgetMemory: (id) => memory.forgetConversation(id),
-      forgetChat: (channel, peer) => channelsForPrivacy?.forgetPeer(channel, peer) ?? 0,
+      forgetChat: (channel, peer) => lateChannels?.forgetPeer(channel, peer) ?? 0,
       dataDir: config.dataDir,
       now: () => new Date(),
     });
@@ -255,7 +256,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       defaultDays: () => settings.get().privacy.retentionDays,
       forgetMemoryThrough: (id, lastId) => memory.forgetTranscriptThrough(id, lastId),
       wipe: (id) => privacy.wipe(id),
-      pruneChat: (cutoff, chat) => channelsForPrivacy?.pruneBefore(cutoff, chat) ?? 0,
+      pruneChat: (cutoff, chat) => lateChannels?.pruneBefore(cutoff, chat) ?? 0,
       pruneRuns: (cutoff) => scheduleStore.pruneRuns(cutoff),
       now: () => new Date(),
       log,
@@ -301,7 +302,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       settings: () => settings.get().approvals,
       tool: (name) => tools.get(name),
       execute: (tool, args, origin) => tools.execute(tool, args, origin),
-      report: (conversationId, text) => void agent.report(conversationId, text).catch((error: Error) => log.error('could not report to the conversation', { conversationId, error: error.message })),
+      // An outcome no turn waits for (decided after a restart): the model tells the conversation,
+      // and a chat channel's conversation gets that reply sent to the chat.
+      report: (conversationId, text) =>
+        void agent
+          .report(conversationId, text)
+          .then((reply) => {
+            const chat = chatOf(conversationId);
+            if (chat && chat.channel !== 'dashboard') lateChannels?.queueFor(chat.channel, chat.peer, reply.text)();
+          })
+          .catch((error: Error) => log.error('could not report to the conversation', { conversationId, error: error.message })),
     });
     tools.setGate(gate);
     await gate.start();
@@ -326,7 +336,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       observe: domainMetrics.channelMessage,
       ...(options.whatsappSocket ? { whatsappSocket: options.whatsappSocket } : {}),
     });
-    channelsForPrivacy = channels;
+    lateChannels = channels;
     bus.subscribe((event, payload) => {
       if (event === 'approval.requested') void channels.offerApproval(payload as EventPayload<'approval.requested'>);
     });

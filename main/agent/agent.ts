@@ -68,6 +68,8 @@ export interface Inbound {
   text: string;
   /** Default owner. */
   role?: Role;
+  /** The chat message this is (channel:provider id): answered again after a crash, its turn resumes. */
+  sourceId?: string;
   conversationId?: string;
   /** Only these tools may be used for this message (a scheduled job's restricted set); default all. */
   tools?: string[];
@@ -75,7 +77,7 @@ export interface Inbound {
   strict?: boolean;
 }
 
-type TurnOptions = Pick<Inbound, 'tools' | 'strict' | 'role'>;
+type TurnOptions = Pick<Inbound, 'tools' | 'strict' | 'role' | 'sourceId'>;
 
 export interface Reply {
   conversationId: string;
@@ -137,7 +139,15 @@ export class Agent {
 
   private async answer(conversationId: string, channel: string, text: string, options: TurnOptions): Promise<Reply> {
     const { store } = this.deps;
-    store.append(conversationId, { role: 'user', text }); // stored first: nothing is lost if the model fails
+    const earlier = options.sourceId ? store.bySource(conversationId, options.sourceId) : null;
+    if (earlier?.reply) return { conversationId, messageId: earlier.reply.id, text: earlier.reply.text };
+    if (earlier) {
+      // Cut off by a crash: the turn goes on from what is stored (tool results included), so a
+      // command that already ran is not asked for again.
+      this.deps.log.info('resuming a turn cut off by a restart', { conversationId });
+    } else {
+      store.append(conversationId, { role: 'user', text, ...(options.sourceId ? { sourceId: options.sourceId } : {}) }); // stored first: nothing is lost if the model fails
+    }
 
     const command = await runCommand(text, { conversationId, role: options.role ?? 'owner', store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}), ...(this.deps.privacy ? { privacy: this.deps.privacy } : {}) });
     // After /wipe the conversation is gone: the answer is sent, not stored.

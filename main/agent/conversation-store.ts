@@ -57,9 +57,17 @@ export const agentMigrations: Migration[] = [
   {
     domain: 'agent',
     version: 2,
-    name: 'per-conversation retention',
-    // NULL: the default (privacy.retentionDays); 0: keep forever.
-    up: (db) => db.exec('ALTER TABLE conversations ADD COLUMN retention_days INTEGER; CREATE INDEX messages_by_time ON messages (created_at);'),
+    name: 'per-conversation retention, and the source of a user message',
+    // retention_days NULL: the default (privacy.retentionDays); 0: keep forever.
+    // source_id: the chat message a user message came from (channel:provider id), so a message
+    // answered again after a crash resumes its turn instead of starting it over.
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE conversations ADD COLUMN retention_days INTEGER;
+        CREATE INDEX messages_by_time ON messages (created_at);
+        ALTER TABLE messages ADD COLUMN source_id TEXT;
+        CREATE UNIQUE INDEX messages_by_source ON messages (conversation_id, source_id) WHERE source_id IS NOT NULL;
+      `),
   },
 ];
 
@@ -76,6 +84,8 @@ export interface NewMessage {
   tokensIn?: number;
   tokensOut?: number;
   promptVersion?: number | null;
+  /** For a user message: the chat message it came from. */
+  sourceId?: string;
 }
 
 interface ConversationRow {
@@ -187,8 +197,8 @@ export class ConversationStore {
     const at = this.now().toISOString();
     const id = this.transaction(() => {
       const { lastInsertRowid } = this.sql(
-          `INSERT INTO messages (conversation_id, role, text, tool_calls, tool_call_id, provider, model, tokens_in, tokens_out, prompt_version, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO messages (conversation_id, role, text, tool_calls, tool_call_id, provider, model, tokens_in, tokens_out, prompt_version, created_at, source_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           conversationId,
@@ -202,6 +212,7 @@ export class ConversationStore {
           message.tokensOut ?? 0,
           message.promptVersion ?? null,
           at,
+          message.sourceId ?? null,
         );
       // The first user message names the conversation.
       this.sql("UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND ? = 'user' THEN substr(?, 1, 80) ELSE title END WHERE id = ?")
@@ -209,6 +220,20 @@ export class ConversationStore {
       return Number(lastInsertRowid);
     });
     return toMessage(this.sql('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow);
+  }
+
+  /**
+   * A user message that came from this chat message, and the final reply stored after it, if any
+   * (a turn cut off by a crash has the first and not the second).
+   */
+  bySource(conversationId: string, sourceId: string): { message: StoredMessage; reply: StoredMessage | null } | null {
+    const row = this.sql('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?').get(conversationId, sourceId) as MessageRow | undefined;
+    if (!row) return null;
+    // The turn's final reply: the first assistant message without tool calls before the next user message.
+    const next = this.sql(
+      `SELECT * FROM messages WHERE conversation_id = ? AND id > ? AND role IN ('user', 'assistant') AND (role = 'user' OR tool_calls IS NULL) ORDER BY id LIMIT 1`,
+    ).get(conversationId, row.id) as MessageRow | undefined;
+    return { message: toMessage(row), reply: next?.role === 'assistant' ? toMessage(next) : null };
   }
 
   /** The messages the model may see: after the last /reset and after the summarized part. */

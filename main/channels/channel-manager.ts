@@ -435,7 +435,7 @@ export class ChannelManager {
     try {
       // The owner only in their own direct chat: in a group, others read the answers.
       const role = !message.group && isOwner(this.deps.policy(message.channel), message.sender) ? 'owner' : 'contact';
-      text = (await this.deps.agent.handle({ channel: message.channel, peer: message.peer, text: message.text, role })).text;
+      text = (await this.deps.agent.handle({ channel: message.channel, peer: message.peer, text: message.text, role, sourceId: key })).text;
     } catch (error) {
       // A message the agent cannot take (too long for the model): the sender hears why.
       if (!(error instanceof MessageTooLong)) throw error;
