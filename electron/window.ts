@@ -33,8 +33,10 @@ export function hardenWindow(window: BrowserWindow, shell: Pick<Shell, 'openExte
     return { action: 'deny' };
   });
   window.webContents.on('will-navigate', (event, url) => {
-    // In-page route changes (#/approvals) stay; anything else is refused.
-    if (!url.startsWith(window.webContents.getURL().split('#')[0]!)) event.preventDefault();
+    // In-page route changes (#/approvals) stay; anything else is refused: an address that merely
+    // starts with the page's (index.html.evil.html), and any navigation before a page is shown.
+    const page = window.webContents.getURL().split('#')[0]!;
+    if (!page || url.split('#')[0] !== page) event.preventDefault();
   });
   window.webContents.on('will-attach-webview', (event) => event.preventDefault());
 }

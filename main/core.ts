@@ -88,6 +88,8 @@ export interface CoreOptions {
   modelCatalog?: CatalogEntry[];
   /** Where to look for a local Ollama (default 127.0.0.1:11434). */
   ollamaUrl?: string;
+  /** The deadline of one model call (default 120 s; tests shorten it). */
+  modelCallTimeoutMs?: number;
   /** Circuit-breaker timing for the model chain (tests shorten it). */
   breaker?: BreakerOptions;
   /** A stand-in for Baileys' socket (WhatsApp's servers cannot be reached from tests). */
@@ -174,7 +176,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     health.register('store', () =>
       db.open ? { status: 'ok', detail: `SQLite with sqlite-vec ${vecVersion}, schema ${JSON.stringify(migration.versions)}` } : { status: 'down', detail: 'database closed' },
     );
-    health.register('settings', () => ({ status: 'ok' }));
+    health.register('settings', () => {
+      const unreadable = settings.unreadable();
+      if (unreadable.length === 0) return { status: 'ok' };
+      const which = unreadable.map((u) => `${u.section} (${u.detail})`).join('; ');
+      return { status: 'degraded', detail: `Stored settings that could not be read, using their defaults: ${which}. Saving them again in Settings mends them.` };
+    });
     health.register('secrets', () => ({ status: secrets.backend === 'keychain' ? 'ok' : 'degraded', detail: secrets.detail }));
 
     let gateway: Gateway | null = null;
@@ -269,7 +276,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       bus,
       log,
       provider: () => models.chatProvider(),
-      callTimeoutMs: MODEL_CALL_TIMEOUT_MS,
+      callTimeoutMs: options.modelCallTimeoutMs ?? MODEL_CALL_TIMEOUT_MS,
       maxReplyTokens: () => settings.get().agent.maxReplyTokens,
       recall: async ({ conversationId, text }) => {
         const limit = settings.get().memory.recallLimit;

@@ -78,9 +78,11 @@ export class Credentials {
     return null;
   }
 
-  /** A new gateway token: the old one stops working and every dashboard session ends. Returns how many ended. */
+  /** A new gateway token: the old one stops working, every dashboard session ends and login links not yet used
+   * stop working too (one printed before the rotation would otherwise still open a session). Returns how many sessions ended. */
   replaceToken(token: string): number {
     this.tokenHash = sha256(token);
+    this.codes.clear();
     return this.db.prepare('DELETE FROM auth_sessions').run().changes;
   }
 

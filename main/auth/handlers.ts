@@ -48,7 +48,8 @@ export interface RotationDeps {
   audit: AuditLog;
 }
 
-/** A new gateway token, shown once: the old one and every dashboard session stop working. */
+/** A new gateway token, shown once: the old one and every dashboard session stop working, and the
+ * connections signed in with them are closed (all but the one asking, which gets the new token). */
 export function rotationHandlers({ credentials, secrets, tokenSource, audit }: RotationDeps): Handlers {
   return {
     'auth.rotateToken': async (_params, ctx) => {
@@ -57,8 +58,10 @@ export function rotationHandlers({ credentials, secrets, tokenSource, audit }: R
       await secrets.set(GATEWAY_TOKEN_SECRET, token);
       registerSecret(token);
       const sessionsEnded = credentials.replaceToken(token);
-      audit.append({ actor: 'owner', surface: surfaceOf(ctx), action: 'gateway.token.rotated', subject: 'gateway', details: { sessionsEnded } });
-      ctx.log.info('gateway token replaced', { sessionsEnded });
+      // Connections already signed in with the old token or a session are closed too.
+      const connectionsClosed = ctx.endCredentialSessions();
+      audit.append({ actor: 'owner', surface: surfaceOf(ctx), action: 'gateway.token.rotated', subject: 'gateway', details: { sessionsEnded, connectionsClosed } });
+      ctx.log.info('gateway token replaced', { sessionsEnded, connectionsClosed });
       return { token, sessionsEnded };
     },
   };

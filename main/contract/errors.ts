@@ -23,6 +23,7 @@ export const AppErrors = {
   already_resolved: -32013,
   invalid_rule: -32014,
   invalid_schedule: -32015,
+  disk_full: -32016,
 } as const;
 
 export type AppErrorCode = keyof typeof AppErrors;

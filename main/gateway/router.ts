@@ -1,6 +1,8 @@
 import { appError, RpcError, StandardErrors } from '../contract/errors';
 import { isMethodName, methodNames, methods, type MethodName, type Params, type Result } from '../contract/methods';
+import { checkInput } from '../contract/validate';
 import type { Logger } from '../log/logger';
+import { isDiskFull } from '../store/database';
 import type { Session } from './session';
 
 // Method → handler. Every transport (the WebSocket gateway, the Electron IPC bridge, in-process
@@ -10,7 +12,15 @@ export interface HandlerContext {
   session: Session;
   correlationId: string;
   log: Logger;
+  /**
+   * Ends every other connection signed in with the gateway token or a dashboard session (they
+   * stop working when the token is replaced); returns how many were ended.
+   */
+  endCredentialSessions(): number;
 }
+
+/** Ends a transport's connections signed in with a gateway credential, except `keep`; returns how many. */
+export type CredentialRevoker = (keep: Session) => number;
 
 /** The surface a call came from (the dashboard in a browser, the desktop app, in-process), for the audit log. */
 export const surfaceOf = (ctx: HandlerContext) => ({ ws: 'dashboard', ipc: 'desktop', local: 'local' })[ctx.session.transport];
@@ -33,8 +43,15 @@ let requestCounter = 0;
 
 export class Router {
   private readonly handlers = new Map<MethodName, Handler<MethodName>>();
+  private readonly revokers = new Set<CredentialRevoker>();
 
   constructor(private readonly options: RouterOptions) {}
+
+  /** A transport holding connections signed in with the gateway token or a session registers how to end them. */
+  onCredentialsRevoked(revoker: CredentialRevoker): () => void {
+    this.revokers.add(revoker);
+    return () => void this.revokers.delete(revoker);
+  }
 
   register(handlers: Handlers): void {
     for (const [name, handler] of Object.entries(handlers) as Array<[MethodName, Handler<MethodName>]>) {
@@ -61,7 +78,8 @@ export class Router {
       const result = await this.dispatch(session, method, rawParams, correlationId);
       done('ok');
       return result;
-    } catch (error) {
+    } catch (thrown) {
+      const error = isDiskFull(thrown) ? this.diskFull(method, correlationId, thrown as Error) : thrown;
       done('error', error instanceof RpcError ? error.code : StandardErrors.INTERNAL_ERROR);
       if (error instanceof RpcError) throw error;
       this.options.log.error('handler failed', { method, correlationId, error });
@@ -70,6 +88,12 @@ export class Router {
         correlationId,
       });
     }
+  }
+
+  /** A write refused for lack of space: the caller hears so plainly (SQLite rolled the write back; what was saved before is intact). */
+  private diskFull(method: string, correlationId: string, error: Error): RpcError {
+    this.options.log.error('a write failed: the disk is full', { method, correlationId, error: error.message });
+    return appError('disk_full', "The disk that holds Perch's data is full, so this was not saved. Free some disk space and try again; everything saved before is intact.", { correlationId });
   }
 
   private async dispatch(session: Session, method: string, rawParams: unknown, correlationId: string): Promise<unknown> {
@@ -87,9 +111,9 @@ export class Router {
     if (!handler) throw new RpcError(StandardErrors.METHOD_NOT_FOUND, `Method not available: ${method}`, { code: 'method_not_found' });
 
     const spec = methods[method];
-    const parsed = spec.params.safeParse(rawParams);
+    const parsed = checkInput(spec.params, rawParams);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => ({
+      const issues = parsed.issues.map((issue) => ({
         path: issue.path.length ? issue.path.join('.') : '(params)',
         message: issue.message,
       }));
@@ -104,6 +128,7 @@ export class Router {
     const ctx: HandlerContext = {
       session,
       correlationId,
+      endCredentialSessions: () => [...this.revokers].reduce((ended, revoke) => ended + revoke(session), 0),
       // Most calls never log: build the child logger only when a handler asks for it.
       get log() {
         return (log ??= base.child({ correlationId, method }));

@@ -188,6 +188,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   };
 
+  // The token was replaced: connections signed in with the old token or a (now deleted) dashboard
+  // session stop at once, instead of keeping their access (and their events) until they close.
+  // The connection that replaced it keeps going: it has just been given the new token.
+  const stopRevocations = router.onCredentialsRevoked((keep) => {
+    let ended = 0;
+    for (const [ws, session] of sockets) {
+      if (session === keep || !session.authenticated || (session.authVia !== 'token' && session.authVia !== 'session')) continue;
+      session.authenticated = false;
+      session.subscriptions.clear();
+      metrics.rejected.inc({ reason: 'credentials_revoked' });
+      shut(ws, 1008, 'the gateway token was replaced: sign in again');
+      ended++;
+    }
+    return ended;
+  });
+
   const unsubscribe = bus.subscribe((event, payload) => {
     let frame: string | undefined;
     for (const [ws, session] of sockets) {
@@ -224,6 +240,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     connectionCount: () => sockets.size,
     async close() {
       unsubscribe();
+      stopRevocations();
       // Peers get a close frame and a short grace; one that ignores it cannot hold up shutdown.
       for (const ws of sockets.keys()) shut(ws, 1001, 'Perch is shutting down');
       wss.close();

@@ -20,6 +20,12 @@ export const settingsMigrations: Migration[] = [
   },
 ];
 
+/** A stored row Perch could not use as it is (its defaults apply until the section is set again). */
+export interface UnreadableSetting {
+  section: string;
+  detail: string;
+}
+
 export interface SettingsView {
   settings: Settings;
   overridden: Array<{ path: string; variable: string }>;
@@ -28,6 +34,7 @@ export interface SettingsView {
 export class SettingsService {
   private stored: Record<string, unknown> = {};
   private effective: Settings;
+  private unreadableRows: UnreadableSetting[] = [];
 
   constructor(
     private readonly db: Db,
@@ -45,6 +52,11 @@ export class SettingsService {
 
   get(): Settings {
     return this.effective;
+  }
+
+  /** Stored rows read at start that could not be used as they are (health reports them). */
+  unreadable(): UnreadableSetting[] {
+    return this.unreadableRows;
   }
 
   /** Applies a patch; nothing is stored unless the whole result is valid. Returns changed paths. */
@@ -66,6 +78,7 @@ export class SettingsService {
       for (const section of sections) upsert.run(section, JSON.stringify(check.data[section]), now);
     })();
     const before = this.effective;
+    this.unreadableRows = this.unreadableRows.filter((u) => !sections.includes(u.section as SettingsSection));
     this.stored = { ...this.stored, ...Object.fromEntries(sections.map((s) => [s, check.data[s]])) };
     this.effective = this.compose(this.stored);
     return { view: this.view(), changed: diffPaths(before, this.effective) };
@@ -74,18 +87,36 @@ export class SettingsService {
   private load(): Record<string, unknown> {
     const rows = this.db.prepare('SELECT section, value FROM settings').all() as Array<{ section: string; value: string }>;
     const stored: Record<string, unknown> = {};
+    // The row stays untouched (nothing is lost); the defaults apply until the section is set again.
+    const unreadable = (section: string, detail: string) => {
+      this.unreadableRows.push({ section, detail });
+      this.log.warn('ignoring an unreadable stored setting; using its default', { section, detail });
+    };
     for (const row of rows) {
       const schema = settingsSchema.shape[row.section as SettingsSection];
+      if (!schema) {
+        unreadable(row.section, 'not a known section');
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(row.value);
       } catch {
-        value = undefined;
+        // Not "absent": the section's prefault would quietly turn undefined into its defaults.
+        unreadable(row.section, 'not valid JSON');
+        continue;
       }
-      const parsed = schema?.safeParse(value);
-      if (parsed?.success) stored[row.section] = parsed.data;
-      // The row stays untouched (nothing is lost); the default applies until it is set again.
-      else this.log.warn('ignoring an unreadable stored setting; using its default', { section: row.section });
+      const parsed = schema.safeParse(value);
+      if (parsed.success) {
+        stored[row.section] = parsed.data;
+        continue;
+      }
+      // Only the fields that fail fall back to their defaults; the readable ones beside them are kept.
+      const bad = new Set(parsed.error.issues.map((i) => (i.path.length > 0 ? String(i.path[0]) : '')));
+      const rest = isPlainObject(value) && !bad.has('') ? schema.safeParse(Object.fromEntries(Object.entries(value).filter(([key]) => !bad.has(key)))) : null;
+      if (rest?.success) stored[row.section] = rest.data;
+      const fields = rest?.success ? [...bad].map((key) => `${row.section}.${key}`).join(', ') : 'the whole section';
+      unreadable(row.section, `${fields}: ${parsed.error.issues[0]!.message}`);
     }
     return stored;
   }

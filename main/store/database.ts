@@ -28,6 +28,12 @@ export function closeDatabase(db: Db): void {
   db.close();
 }
 
+/** A write refused for lack of space: SQLite's "database or disk is full", or a file write's ENOSPC. */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+}
+
 export function sqliteVecVersion(db: Db): string {
   return (db.prepare('SELECT vec_version() AS v').get() as { v: string }).v;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkInput } from '../contract/validate';
 import type { ToolDefinition } from '../inference/provider';
 
 // Tools the agent (and tools.invoke) can run. Each has a zod schema for its arguments, a
@@ -86,9 +87,9 @@ export class ToolRegistry {
   }
 
   parse(tool: Tool, rawArgs: unknown): { ok: true; args: unknown } | { ok: false; error: string } {
-    const parsed = tool.schema.safeParse(rawArgs ?? {});
+    const parsed = checkInput(tool.schema, rawArgs ?? {});
     if (parsed.success) return { ok: true, args: parsed.data };
-    const issue = parsed.error.issues[0]!;
+    const issue = parsed.issues[0]!;
     return { ok: false, error: `Invalid arguments for ${tool.name}: ${issue.path.join('.') || '(arguments)'}: ${issue.message}` };
   }
 

@@ -8,6 +8,18 @@ import { ToolSupport } from './tool-support';
 
 export { OLLAMA_DEFAULT_URL } from '../model-catalog';
 const MAX_CONTEXT = 8192;
+/** The first check of the server; one that is up answers it in milliseconds. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * fetch that also stops when `signal` does. Ollama's client takes no signal for a streamed call
+ * until the response has begun, so a server that accepts and never answers would otherwise hold
+ * the call past its deadline.
+ */
+const fetchUntil =
+  (signal: AbortSignal): typeof fetch =>
+  (input, init) =>
+    fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
 
 export class OllamaProvider implements ChatProvider {
   readonly kind = 'ollama' as const;
@@ -15,24 +27,24 @@ export class OllamaProvider implements ChatProvider {
 
   private constructor(
     readonly model: string,
-    private readonly client: Ollama,
+    private readonly url: string,
     private readonly window: number,
   ) {}
 
   /** Checks the server and the model (a clear error beats a failure on the first message). */
   static async connect(model: string, url: string): Promise<OllamaProvider> {
-    const client = new Ollama({ host: url });
+    const client = new Ollama({ host: url, fetch: fetchUntil(AbortSignal.timeout(CONNECT_TIMEOUT_MS)) });
     let info: Awaited<ReturnType<Ollama['show']>>;
     try {
       info = await client.show({ model });
     } catch (error) {
-      const message = (error as Error).message;
+      const message = (error as Error).name === 'TimeoutError' ? `no answer in ${CONNECT_TIMEOUT_MS / 1000} s` : (error as Error).message;
       if (/not found/i.test(message)) throw new ModelError(`Ollama at ${url} has no model "${model}". Run: ollama pull ${model}`, 'model_unavailable');
       throw new ModelError(`Cannot reach Ollama at ${url}: ${message}`, 'model_unavailable');
     }
     const modelInfo = (info.model_info ?? {}) as unknown as Record<string, unknown>;
     const trained = Object.entries(modelInfo).find(([key]) => key.endsWith('.context_length'))?.[1];
-    return new OllamaProvider(model, client, Math.min(typeof trained === 'number' ? trained : 4096, MAX_CONTEXT));
+    return new OllamaProvider(model, url, Math.min(typeof trained === 'number' ? trained : 4096, MAX_CONTEXT));
   }
 
   get toolsSupported(): boolean {
@@ -52,10 +64,12 @@ export class OllamaProvider implements ChatProvider {
   }
 
   async chat(request: ChatRequest): Promise<ChatResponse> {
+    // A client per call, bound to the call's deadline from the first byte sent.
+    const client = new Ollama({ host: this.url, fetch: fetchUntil(request.signal) });
     let stream;
     try {
       stream = await this.tools.call(request.tools.length > 0, (withTools) =>
-        this.client.chat({
+        client.chat({
           model: this.model,
           messages: toMessages(request.turns),
           ...(withTools
@@ -66,6 +80,7 @@ export class OllamaProvider implements ChatProvider {
         }),
       );
     } catch (error) {
+      if (request.signal.aborted) throw new ModelError(`Ollama did not answer in time (${this.model})`, 'model_unavailable');
       throw new ModelError(`Ollama failed: ${(error as Error).message}`, 'model_unavailable');
     }
     const onAbort = () => stream.abort();
