@@ -33,8 +33,8 @@ export function privateRanges(): net.BlockList {
     list.addSubnet(address, prefix, 'ipv4');
   }
   for (const [address, prefix] of [
-    ['::', 128],
-    ['::1', 128],
+    ['::', 96], // unspecified, loopback and the old IPv4-compatible form (::a.b.c.d)
+    ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
     ['fc00::', 7], // unique local
     ['fe80::', 10], // link-local
     ['ff00::', 8], // multicast
@@ -145,14 +145,11 @@ export function webFetchTool(guard: FetchGuard = publicOnly) {
     danger: false,
     forContacts: true,
     timeoutMs: 30_000,
+    // A refusal or a network failure throws: the call is reported as failed, with the reason.
     async run({ url }) {
-      try {
-        const page = await guardedFetch(url, guard);
-        const text = /html/i.test(page.type) ? page.text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() : page.text;
-        return `${page.status} ${page.url}${page.truncated ? ' (cut at 512 KB)' : ''}\n\n${text.slice(0, 20_000)}`;
-      } catch (error) {
-        return `Error: ${(error as Error).message}`;
-      }
+      const page = await guardedFetch(url, guard);
+      const text = /html/i.test(page.type) ? page.text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() : page.text;
+      return `${page.status} ${page.url}${page.truncated ? ' (cut at 512 KB)' : ''}\n\n${text.slice(0, 20_000)}`;
     },
   });
 }

@@ -68,9 +68,11 @@ describe('web_fetch', () => {
   });
 
   it('with the default guard, refuses Perch’s own machine', async () => {
-    const out = await webFetchTool().run({ url: `http://127.0.0.1:${port}/secret` }, { conversationId: null, signal: new AbortController().signal });
-    expect(out).toMatch(/^Error: 127\.0\.0\.1:\d+ is a private, local or reserved address/);
-    const named = await webFetchTool().run({ url: `http://localhost:${port}/secret` }, { conversationId: null, signal: new AbortController().signal });
-    expect(named).toMatch(/^Error: localhost:\d+ is a private/);
+    const ctx = { conversationId: null, signal: new AbortController().signal };
+    await expect(webFetchTool().run({ url: `http://127.0.0.1:${port}/secret` }, ctx)).rejects.toThrow(/^127\.0\.0\.1:\d+ is a private, local or reserved address/);
+    await expect(webFetchTool().run({ url: `http://localhost:${port}/secret` }, ctx)).rejects.toThrow(/^localhost:\d+ is a private/);
+    // The old IPv4-compatible and the IPv4-translated forms of loopback.
+    await expect(webFetchTool().run({ url: `http://[::127.0.0.1]:${port}/secret` }, ctx)).rejects.toThrow(/is a private/);
+    await expect(webFetchTool().run({ url: `http://[::ffff:0:7f00:1]:${port}/secret` }, ctx)).rejects.toThrow(/is a private/);
   });
 });
