@@ -49,3 +49,20 @@ export interface ChannelAdapter {
   /** Unlinks and forgets the login; the adapter is stopped first. */
   logout?(): Promise<void>;
 }
+
+// What a chat network sends is not trusted to match its types: a field of the wrong type must not
+// lose the message it came with.
+
+/** A text field, or null when it is not a string. */
+export const textField = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** A Unix time in seconds as a date, or undefined when it is not a usable one. */
+export function secondsToDate(value: unknown): Date | undefined {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** `{ sentAt }` when there is a date, else nothing. */
+export const withDate = (sentAt: Date | undefined): { sentAt?: Date } => (sentAt ? { sentAt } : {});

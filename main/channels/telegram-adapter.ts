@@ -1,7 +1,7 @@
 import { Bot, GrammyError, HttpError, InlineKeyboard, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Logger } from '../log/logger';
-import type { AdapterHooks, ChannelAdapter, LoginParams } from './adapter';
+import { secondsToDate, textField, withDate, type AdapterHooks, type ChannelAdapter, type LoginParams } from './adapter';
 
 // Telegram through grammY with long polling. The Bot API root can point at a local emulator.
 // Messages without text (photos, voice…) arrive as a placeholder naming what was sent. grammY
@@ -102,7 +102,7 @@ export class TelegramAdapter implements ChannelAdapter {
 
   private received(ctx: Context, message: Message, hooks: AdapterHooks): void {
     const media = MEDIA.find((kind) => kind in message);
-    const text = message.text ?? message.caption ?? (media ? `[${media}]` : '[an unsupported message]');
+    const text = textField(message.text) ?? textField(message.caption) ?? (media ? `[${media}]` : '[an unsupported message]');
     const group = message.chat.type === 'group' || message.chat.type === 'supergroup';
     const me = ctx.me;
     const mentioned = (message.entities ?? message.caption_entities ?? []).some(
@@ -117,7 +117,7 @@ export class TelegramAdapter implements ChannelAdapter {
       group,
       addressed: group && (mentioned || message.reply_to_message?.from?.id === me.id),
       ...(media ? { media } : {}),
-      sentAt: new Date(message.date * 1000),
+      ...withDate(secondsToDate(message.date)),
     });
   }
 

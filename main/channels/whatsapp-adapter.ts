@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { AuthenticationState, BaileysEventEmitter, ConnectionState, WAMessage } from '@whiskeysockets/baileys';
 import type { Logger } from '../log/logger';
-import type { AdapterHooks, ChannelAdapter } from './adapter';
+import { secondsToDate, textField, withDate, type AdapterHooks, type ChannelAdapter } from './adapter';
 import { clearAuthState, CorruptAuthState, openAuthState, type AuthLib, type AuthStore } from './whatsapp-auth-state';
 
 // WhatsApp through Baileys, linked to the owner's phone by a QR code. The login lives in the data
@@ -146,13 +146,12 @@ export class WhatsAppAdapter implements ChannelAdapter {
     const content = message.message ?? {};
     const context = content.extendedTextMessage?.contextInfo ?? null;
     const caption = content.imageMessage?.caption ?? content.videoMessage?.caption ?? content.documentMessage?.caption ?? null;
-    const text = content.conversation ?? content.extendedTextMessage?.text ?? caption;
+    const text = textField(content.conversation) ?? textField(content.extendedTextMessage?.text) ?? textField(caption);
     const media = ['image', 'video', 'audio', 'document', 'sticker', 'location', 'contact'].find((kind) => `${kind}Message` in content);
     // The sender by phone number where WhatsApp tells it (it may address people by a private "lid").
     const from = group ? [key.participantAlt, key.participant] : [key.remoteJidAlt, chat];
     const sender = from.map((jid) => phoneOf(jid)).find(Boolean) ?? bareJid(from.find(Boolean) ?? chat);
     const addressed = group && ((context?.mentionedJid ?? []).some((jid) => this.me.includes(bareJid(jid))) || (context?.participant ? this.me.includes(bareJid(context.participant)) : false));
-    const seconds = Number(message.messageTimestamp ?? 0);
     return {
       channel: this.name,
       providerId: `${chat}:${key.id}`,
@@ -162,7 +161,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
       group,
       addressed,
       ...(media ? { media } : {}),
-      ...(seconds > 0 ? { sentAt: new Date(seconds * 1000) } : {}),
+      ...withDate(secondsToDate(message.messageTimestamp)),
     };
   }
 

@@ -1559,6 +1559,9 @@ describe('prompt injection and hostile chat-network input', () => {
     // From the owner (counted against the owner's flood limit, so only a few): a 1 MB text, null bytes, unicode garbage.
     await add({ ...base(TG.OWNER, TG.OWNER), text: 'x'.repeat(1024 * 1024) });
     await add({ ...base(TG.OWNER, TG.OWNER), text: 'nul\u0000in\u0000the\u0000middle' });
+    // Mistyped fields do not lose the owner's message: it is answered with what could be read.
+    await add({ ...base(TG.OWNER, TG.OWNER), text: 'owner with a bad date', date: 'yesterday' });
+    await add({ ...base(TG.OWNER, TG.OWNER), text: { nested: 'object' } });
     await add({ ...base(TG.OWNER, TG.OWNER), text: '\uD800\uDFFF\u202E\u200B\uFEFFZ̴͓̈a̷̟͑l̸̰̈́g̶̱͝o̵̺͐ 🐦‍🔥 \u0085\u2028' });
     // Malformed: missing and mistyped fields, from strangers and from no one.
     const malformed: Array<Record<string, unknown>> = [
@@ -1600,6 +1603,8 @@ describe('prompt injection and hostile chat-network input', () => {
     const owner = tgSentTo(TG.OWNER);
     expect(owner.some((t) => /too long/i.test(t))).toBe(true); // the 1 MB message got a reason, not silence
     expect(owner).toContain('You said: nul\u0000in\u0000the\u0000middle');
+    expect(owner).toContain('You said: owner with a bad date');
+    expect(owner).toContain('You said: [an unsupported message]');
     expect(tgSentTo(TG.STRANGER)).toEqual([]);
     expect(pwned()).toEqual([]);
     expect((await ws.request('channels.list')).result.items.find((c: { channel: string }) => c.channel === 'telegram').state).toBe('connected');
