@@ -17,6 +17,7 @@ export interface InboundLimits {
   senderBurst: number;
   senderPerMinute: number;
   maxQueuedMessages: number;
+  globalPerMinute: number;
 }
 
 /** A broken connection is retried after 2 s, 4 s, 8 s… up to 5 minutes, with jitter. */
@@ -80,8 +81,17 @@ export class ChannelManager {
   private backlog = false;
   /** Chats told they must wait (once until they are answered). */
   private readonly toldBusy = new Set<string>();
+  /** Messages taken on over all senders: a minute's worth at once, then the rate. */
+  private readonly global: TokenBucket;
+  /** A drain waiting for the global rate to allow more. */
+  private drainTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly deps: ChannelManagerDeps) {}
+  constructor(private readonly deps: ChannelManagerDeps) {
+    this.global = new TokenBucket(() => {
+      const perMinute = deps.limits().globalPerMinute;
+      return { perSecond: perMinute / 60, burst: perMinute };
+    });
+  }
 
   add(adapter: ChannelAdapter): void {
     this.adapters.set(adapter.name, { adapter, status: { state: 'stopped' }, timer: null, sending: false, failures: 0, retry: null, generation: 0 });
@@ -94,6 +104,7 @@ export class ChannelManager {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
     for (const [name, entry] of this.adapters) {
       if (entry.timer) clearTimeout(entry.timer);
       if (entry.retry) clearTimeout(entry.retry.timer);
@@ -328,9 +339,9 @@ export class ChannelManager {
       this.deps.store.answer(message.channel, message.providerId, message.peer, []);
       return this.decide(message.channel, { sender: message.sender, ...reply, settle: async (outcome) => this.queue(message.channel, message.peer, outcome) });
     }
-    // The model's queue is bounded: past it (or while older messages wait) the message waits in the
-    // store, and the chat is told once.
-    if (this.backlog || this.answering.size >= this.deps.limits().maxQueuedMessages) {
+    // The model's queue is bounded and the global rate capped: past either (or while older messages
+    // wait) the message waits in the store, and the chat is told once.
+    if (this.backlog || this.answering.size >= this.deps.limits().maxQueuedMessages || this.global.take() > 0) {
       observe('busy');
       this.backlog = true;
       this.noticeBusy(message);
@@ -340,12 +351,15 @@ export class ChannelManager {
     await this.answer(message);
   }
 
-  /** Starts answering the oldest waiting messages, as many as the model's queue has room for. */
+  /**
+   * Starts answering the oldest waiting messages, as many as the model's queue has room for and the
+   * global rate allows (then it comes back when the rate allows more).
+   */
   private drain(): void {
     if (this.stopped) return;
     const max = this.deps.limits().maxQueuedMessages;
     let waiting = false;
-    for (const name of this.adapters.keys()) {
+    channels: for (const name of this.adapters.keys()) {
       const room = max - this.answering.size;
       if (room <= 0) {
         waiting = true;
@@ -353,7 +367,18 @@ export class ChannelManager {
       }
       // Those being answered are still "received" in the store: read past them.
       const pending = this.deps.store.unanswered(name, this.answering.size + room + 1).filter((m) => !this.answering.has(`${m.channel}:${m.providerId}`));
-      for (const message of pending.slice(0, room)) void this.answer(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message }));
+      for (const message of pending.slice(0, room)) {
+        const wait = this.global.take();
+        if (wait > 0) {
+          waiting = true;
+          this.drainTimer ??= setTimeout(() => {
+            this.drainTimer = null;
+            this.drain();
+          }, wait);
+          break channels;
+        }
+        void this.answer(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message }));
+      }
       if (pending.length > room) waiting = true;
     }
     this.backlog = waiting;

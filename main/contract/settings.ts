@@ -122,6 +122,8 @@ export const settingsSchema = z.object({
       senderPerMinute: z.number().int().min(1).max(10_000).default(20),
       /** Chat messages waiting for the model at once, over all channels; more wait in the store and the chat is told once. */
       maxQueuedMessages: z.number().int().min(1).max(10_000).default(200),
+      /** Chat messages taken on per minute over all senders and channels (a minute's worth may come at once); more wait their turn. */
+      globalPerMinute: z.number().int().min(1).max(1_000_000).default(1200),
     })
     .prefault({}),
   privacy: z

@@ -39,7 +39,7 @@ function setup(random: () => number) {
     log: createLogger({ dir: null, level: 'error', console: false }),
     policy: () => ({ allowFrom: [], dmPolicy: 'allowlist', groupPolicy: 'off', pairingTtlMinutes: 60 }),
     reconnect: { baseMs: 2_000, capMs: 300_000, random },
-    limits: () => ({ senderBurst: 8, senderPerMinute: 20, maxQueuedMessages: 200 }),
+    limits: () => ({ senderBurst: 8, senderPerMinute: 20, maxQueuedMessages: 200, globalPerMinute: 1200 }),
   });
   manager.add(adapter);
   return { adapter, manager };

@@ -1051,6 +1051,7 @@ function PrivacyCard({ view, onSaved }: { view: View; onSaved: () => void }) {
               num('limits.senderBurst', 'Messages a person may send at once', 'Then the rate below; the rest are skipped with one notice'),
               num('limits.senderPerMinute', 'Then per minute, per person'),
               num('limits.maxQueuedMessages', 'Messages waiting for the model, at most', 'More wait their turn and the chat is told once'),
+              num('limits.globalPerMinute', 'Messages taken on per minute, everyone together', 'A minute’s worth may come at once; more wait their turn'),
             ],
           },
         ]}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AdapterHooks, ChannelAdapter } from '../../main/channels/adapter';
+import { BUSY_NOTICE, ChannelManager, type InboundLimits } from '../../main/channels/channel-manager';
+import { channelMigrations, ChannelStore } from '../../main/channels/channel-store';
+import { EventBus } from '../../main/events/bus';
+import { createLogger } from '../../main/log/logger';
+import { openDatabase } from '../../main/store/database';
+import { migrate } from '../../main/store/migrations';
+import { tempDataDir } from '../helpers/data-dir';
+
+// The global rate over all senders, with a controllable clock: a minute's worth is taken on at once,
+// the rest wait in the store (each chat told once) and are answered as the rate allows, oldest
+// first, none lost, none twice.
+
+class RecordingAdapter implements ChannelAdapter {
+  readonly name = 'chat';
+  hooks: AdapterHooks | null = null;
+  sent: Array<{ peer: string; text: string }> = [];
+  async start(hooks: AdapterHooks): Promise<void> {
+    this.hooks = hooks;
+    hooks.status({ state: 'connected' });
+  }
+  async stop(): Promise<void> {}
+  async send(peer: string, text: string): Promise<void> {
+    this.sent.push({ peer, text });
+  }
+}
+
+describe('the global rate limit on chat messages', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('takes a minute’s worth at once, then answers the rest as the rate allows', async () => {
+    vi.useFakeTimers({ now: new Date('2026-05-01T10:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+    const file = path.join(tempDataDir(), 'perch.db');
+    const db = openDatabase(file);
+    migrate(db, file, channelMigrations, '0.0.0');
+    const limits: InboundLimits = { senderBurst: 8, senderPerMinute: 20, maxQueuedMessages: 200, globalPerMinute: 6 };
+    const senders = Array.from({ length: 10 }, (_, i) => `u${i}`);
+    const manager = new ChannelManager({
+      store: new ChannelStore(db),
+      agent: { handle: async ({ text }) => ({ conversationId: 'c', messageId: 1, text: `re: ${text}` }) },
+      bus: new EventBus(),
+      log: createLogger({ dir: null, level: 'error', console: false }),
+      policy: () => ({ allowFrom: senders, dmPolicy: 'allowlist', groupPolicy: 'off', pairingTtlMinutes: 60 }),
+      limits: () => limits,
+    });
+    const adapter = new RecordingAdapter();
+    manager.add(adapter);
+    await manager.start();
+    const answered = () => adapter.sent.filter((m) => m.text.startsWith('re: ')).map((m) => m.text);
+
+    // Ten people write at once: six are taken on (a minute's worth), four wait and are told so.
+    for (const [i, sender] of senders.entries()) adapter.hooks!.inbound({ channel: 'chat', providerId: `m${i}`, peer: sender, sender, text: `hello ${i}` });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(answered()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `re: hello ${i}`));
+    expect(adapter.sent.filter((m) => m.text === BUSY_NOTICE).map((m) => m.peer)).toEqual(['u6', 'u7', 'u8', 'u9']);
+
+    // One more every ten seconds (six a minute), oldest first; a new message waits behind them.
+    adapter.hooks!.inbound({ channel: 'chat', providerId: 'late', peer: 'u0', sender: 'u0', text: 'one more' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(answered().slice(6)).toEqual(['re: hello 6']);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(answered().slice(6)).toEqual(['re: hello 6', 're: hello 7', 're: hello 8', 're: hello 9', 're: one more']);
+    // Each chat heard "busy" once, and nothing waits or was answered twice.
+    expect(adapter.sent.filter((m) => m.text === BUSY_NOTICE)).toHaveLength(5);
+    expect(new Set(answered()).size).toBe(answered().length);
+    expect(db.prepare("SELECT count(*) AS n FROM inbound_messages WHERE status = 'received'").get()).toEqual({ n: 0 });
+    await manager.stop();
+    db.close();
+  });
+});
