@@ -202,8 +202,9 @@ export class Agent {
       turns.push({ role: 'assistant', text: response.text, toolCalls: response.toolCalls });
       for (const call of response.toolCalls) {
         // A model may name a tool it was not offered: it is told, and nothing runs.
+        // Outside the concurrency bound: a tool may wait minutes (for the owner's approval).
         const outcome = tools.some((t) => t.name === call.name)
-          ? await this.deps.tools.invoke(call.name, call.args, { conversationId, channel })
+          ? await this.deps.lanes.outside(() => this.deps.tools.invoke(call.name, call.args, { conversationId, channel }))
           : ({ ok: false, error: `the tool ${call.name} is not available here` } as const);
         const result = outcome.ok ? outcome.output : `Error: ${outcome.error}`;
         store.append(conversationId, { role: 'tool', text: result, toolCallId: call.id });

@@ -27,15 +27,37 @@ export class Lanes {
     return this.tails.size;
   }
 
+  /**
+   * Runs `wait` without holding a slot (called from inside a task): a conversation waiting on
+   * something slow that is not the model (an approval can take minutes) does not hold up the
+   * others. Its lane stays taken, so its own messages keep their order.
+   */
+  async outside<T>(wait: () => Promise<T>): Promise<T> {
+    this.release();
+    try {
+      return await wait();
+    } finally {
+      await this.acquire();
+    }
+  }
+
   private async withSlot<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running < this.maxConcurrent) this.running++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // a finishing task hands its slot over
+    await this.acquire();
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
+      this.release();
     }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.running < this.maxConcurrent) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // a finishing task hands its slot over
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
   }
 }

@@ -44,4 +44,36 @@ describe('lanes', () => {
     await expect(lanes.run('x', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await lanes.run('x', async () => 'next')).toBe('next');
   });
+
+  it('lets other conversations run while one waits outside the bound, and keeps that lane in order', async () => {
+    const lanes = new Lanes(1);
+    let approve!: () => void;
+    const approval = new Promise<void>((resolve) => (approve = resolve));
+    const log: string[] = [];
+    const waiting = lanes.run('owner', async () => {
+      log.push('owner:asks');
+      await lanes.outside(() => approval); // waits for the owner, holding no slot
+      log.push('owner:ran');
+    });
+    const next = lanes.run('owner', async () => void log.push('owner:next'));
+    // With the only slot free, two other conversations are answered meanwhile, one at a time.
+    let running = 0;
+    let peak = 0;
+    const others = ['a', 'b'].map((key) =>
+      lanes.run(key, async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await tick(5);
+        running--;
+        log.push(`${key}:done`);
+      }),
+    );
+    await Promise.all(others);
+    expect(log).toEqual(['owner:asks', 'a:done', 'b:done']);
+    expect(peak).toBe(1);
+    approve();
+    await Promise.all([waiting, next]);
+    expect(log).toEqual(['owner:asks', 'a:done', 'b:done', 'owner:ran', 'owner:next']);
+    expect(lanes.busy).toBe(0);
+  });
 });
