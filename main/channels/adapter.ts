@@ -22,7 +22,10 @@ export interface ApprovalAction {
 }
 
 export interface AdapterHooks {
-  /** Every inbound message goes here (which stores it before answering). */
+  /**
+   * Every inbound message goes here (which stores it before answering). Throws NotStored when it
+   * could not be stored (a full disk): the adapter must then get it again later, not drop it.
+   */
   inbound(message: InboundMessage): void;
   status(status: AdapterStatus): void;
   action(action: ApprovalAction): void;
@@ -49,6 +52,9 @@ export interface ChannelAdapter {
   /** Unlinks and forgets the login; the adapter is stopped first. */
   logout?(): Promise<void>;
 }
+
+/** An inbound message that could not be stored; it was not accepted. */
+export class NotStored extends Error {}
 
 // What a chat network sends is not trusted to match its types: a field of the wrong type must not
 // lose the message it came with.

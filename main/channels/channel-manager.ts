@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { MessageTooLong, type Agent } from '../agent/agent';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
-import { admit, approvalReply, isOwner, MAX_PENDING_PAIRINGS, newPairingCode, PAIRING_WELCOME, pairingOffer, type ChannelPolicy } from './admission';
-import type { AdapterStatus, ApprovalAction, ChannelAdapter, ChannelState, LoginParams } from './adapter';
+import { admit, approvalReply, type Admission, isOwner, MAX_PENDING_PAIRINGS, newPairingCode, PAIRING_WELCOME, pairingOffer, type ChannelPolicy } from './admission';
+import { NotStored, type AdapterStatus, type ApprovalAction, type ChannelAdapter, type ChannelState, type LoginParams } from './adapter';
 import { backoffMs, type Backoff } from '../system/backoff';
 import type { ChannelStore, InboundMessage, Pairing } from './channel-store';
 import { TokenBucket } from '../gateway/token-bucket';
@@ -121,8 +121,9 @@ export class ChannelManager {
     this.setStatus(name, { state: 'connecting' });
     try {
       await entry.adapter.start({
+        // Storing happens before this returns (a failure throws NotStored to the adapter); answering after.
         inbound: (message) => {
-          if (current()) void this.inbound(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message }));
+          if (current()) this.inbound(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message }));
         },
         status: (status) => {
           if (current()) this.setStatus(name, status);
@@ -308,16 +309,39 @@ export class ChannelManager {
     await action.settle(outcome).catch((error: Error) => this.deps.log.warn('could not confirm a decision in the chat', { channel, error: error.message }));
   }
 
-  /** Stores, admits and answers one inbound message. */
-  async inbound(message: InboundMessage): Promise<void> {
+  /**
+   * Stores, admits and answers one inbound message. Storing is synchronous: when it fails this
+   * throws NotStored at once, before anything is answered.
+   */
+  inbound(message: InboundMessage): Promise<void> {
+    const accepted = this.accept(message);
+    return accepted ? this.handle(accepted) : Promise.resolve();
+  }
+
+  /** Decides who gets what and stores the message; null for a redelivery. Throws NotStored. */
+  private accept(message: InboundMessage): Accepted | null {
     const policy = this.deps.policy(message.channel);
     const admission = admit(message, policy, (sender) => this.deps.store.paired(message.channel, sender));
     const flooding = admission === 'answer' && this.flooding(message);
     // Strangers are recorded but never reach the model; a flood is recorded and skipped.
     const status = admission !== 'answer' || flooding ? 'ignored' : this.deps.store.paused(message.channel) ? 'paused' : 'received';
     const correlationId = randomUUID();
+    let stored: 'new' | 'duplicate';
+    try {
+      stored = this.deps.store.receive(message, status, correlationId);
+    } catch (error) {
+      this.deps.log.error('an inbound message could not be stored; the channel will get it again', { channel: message.channel, error: (error as Error).message });
+      throw new NotStored(`could not store an incoming message (${(error as Error).message})`);
+    }
+    if (stored === 'duplicate') {
+      this.deps.observe?.(message.channel, 'duplicate');
+      return null;
+    }
+    return { message, policy, admission, flooding, status, correlationId };
+  }
+
+  private async handle({ message, policy, admission, flooding, status, correlationId }: Accepted): Promise<void> {
     const observe = (outcome: InboundOutcome) => this.deps.observe?.(message.channel, outcome);
-    if (this.deps.store.receive(message, status, correlationId) === 'duplicate') return observe('duplicate');
     const log = { channel: message.channel, correlationId };
     if (admission === 'pair') {
       observe('pairing');
@@ -524,6 +548,16 @@ export class ChannelManager {
 /** A pairing as the owner sees it (the chat to answer in stays inside). */
 function publicPairing({ peer: _peer, ...pairing }: Pairing) {
   return pairing;
+}
+
+/** A stored inbound message and what was decided for it. */
+interface Accepted {
+  message: InboundMessage;
+  policy: ChannelPolicy;
+  admission: Admission;
+  flooding: boolean;
+  status: 'received' | 'ignored' | 'paused';
+  correlationId: string;
 }
 
 export class UnknownChannel extends Error {}

@@ -1,7 +1,7 @@
 import { Bot, GrammyError, HttpError, InlineKeyboard, type Context } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Logger } from '../log/logger';
-import { secondsToDate, textField, withDate, type AdapterHooks, type ChannelAdapter, type LoginParams } from './adapter';
+import { NotStored, secondsToDate, textField, withDate, type AdapterHooks, type ChannelAdapter, type LoginParams } from './adapter';
 
 // Telegram through grammY with long polling. The Bot API root can point at a local emulator.
 // Messages without text (photos, voice…) arrive as a placeholder naming what was sent. grammY
@@ -56,7 +56,12 @@ export class TelegramAdapter implements ChannelAdapter {
         },
       });
     });
-    bot.catch((error) => this.options.log.warn('a Telegram update failed', { error: error.message }));
+    bot.catch((error) => {
+      // Not stored (a full disk): polling stops without confirming this update, so Telegram hands it
+      // over again when the channel restarts; confirming it would lose it.
+      if (error.error instanceof NotStored) throw error.error;
+      this.options.log.warn('a Telegram update failed', { error: error.message });
+    });
     // Checks the token first: a revoked or wrong one is a clear status, not a polling loop.
     try {
       await bot.init();

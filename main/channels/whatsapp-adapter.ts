@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { AuthenticationState, BaileysEventEmitter, ConnectionState, WAMessage } from '@whiskeysockets/baileys';
 import type { Logger } from '../log/logger';
-import { secondsToDate, textField, withDate, type AdapterHooks, type ChannelAdapter } from './adapter';
+import { NotStored, secondsToDate, textField, withDate, type AdapterHooks, type ChannelAdapter } from './adapter';
+import type { InboundMessage } from './channel-store';
 import { clearAuthState, CorruptAuthState, openAuthState, type AuthLib, type AuthStore } from './whatsapp-auth-state';
 
 // WhatsApp through Baileys, linked to the owner's phone by a QR code. The login lives in the data
@@ -38,6 +39,7 @@ const LOGGED_OUT = 401;
 const TIMED_OUT = 408;
 const REPLACED = 440;
 const RESTART_REQUIRED = 515;
+const UNSAVED_RETRY_MS = 5_000;
 
 export class WhatsAppAdapter implements ChannelAdapter {
   readonly name = 'whatsapp';
@@ -45,6 +47,10 @@ export class WhatsAppAdapter implements ChannelAdapter {
   private open = false;
   private qrShown = false;
   private watchdog: NodeJS.Timeout | null = null;
+  private hooks: AdapterHooks | null = null;
+  /** Messages that could not be stored yet (a full disk), oldest first, and the timer retrying them. */
+  private readonly unsaved: InboundMessage[] = [];
+  private unsavedTimer: NodeJS.Timeout | null = null;
   private me: string[] = [];
 
   constructor(private readonly options: WhatsAppOptions) {}
@@ -54,6 +60,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
   }
 
   async start(hooks: AdapterHooks): Promise<void> {
+    this.hooks = hooks; // messages kept for want of room go to the latest connection's hooks
     const lib = this.options.authLib ?? (await import('@whiskeysockets/baileys'));
     let auth: AuthStore;
     try {
@@ -81,12 +88,39 @@ export class WhatsAppAdapter implements ChannelAdapter {
         // One malformed message must not stop the ones after it.
         try {
           const inbound = this.canonical(message);
-          if (inbound) hooks.inbound(inbound);
+          if (inbound) this.deliverInbound(inbound, hooks);
         } catch (error) {
           this.options.log.warn('a WhatsApp message could not be read', { error: (error as Error).message });
         }
       }
     });
+  }
+
+  /**
+   * Hands a message over; one that cannot be stored (a full disk) is kept here and tried again
+   * every few seconds: WhatsApp does not deliver it a second time.
+   */
+  private deliverInbound(message: InboundMessage, hooks: AdapterHooks): void {
+    try {
+      if (this.unsaved.length > 0) throw new NotStored('older messages wait to be stored'); // keeps their order
+      hooks.inbound(message);
+    } catch (error) {
+      if (!(error instanceof NotStored)) throw error;
+      this.unsaved.push(message);
+      this.unsavedTimer ??= setInterval(() => {
+        while (this.unsaved.length > 0) {
+          try {
+            this.hooks?.inbound(this.unsaved[0]!);
+          } catch {
+            return; // still no room: next time
+          }
+          this.unsaved.shift();
+        }
+        clearInterval(this.unsavedTimer!);
+        this.unsavedTimer = null;
+      }, UNSAVED_RETRY_MS);
+      this.unsavedTimer.unref();
+    }
   }
 
   /** Ends a connection that neither opens, closes nor shows a QR code in time; one timer, never a loop. */

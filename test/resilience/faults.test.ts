@@ -10,7 +10,9 @@ import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
 import { startOllamaServer, startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
+import { fakeWhatsApp } from '../helpers/fake-whatsapp';
 import { freePort } from '../helpers/serve-process';
+import { offsetProxy } from '../helpers/telegram-proxy';
 
 // Faults from outside the core, against the real core (real SQLite, real gateway, real channel
 // and model clients): the model provider hanging, erroring and flapping; the Telegram Bot API going
@@ -468,6 +470,66 @@ describe('the disk under the data folder full', () => {
       core.db.pragma('max_page_count = 4294967294');
     }
   });
+
+  it('keeps chat messages that arrive while the disk is full, and answers each once when space is back', async () => {
+    const BOT = '246810:perch-diskfull-token-abcdefghijkl';
+    const OWNER_TG = 8101;
+    const OWNER_WA = '+4915100000001';
+    const emulator = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 60 });
+    await emulator.start();
+    cleanups.push(() => emulator.stop());
+    // The real Bot API keeps an update until a later poll confirms it; the proxy does the same.
+    const proxy = await offsetProxy(emulator.config.apiURL);
+    cleanups.push(() => proxy.close());
+    const model = await startModel('openai');
+    const wa = fakeWhatsApp();
+    const core = await coreWith(
+      {
+        PERCH_MODEL: `openai:gpt-test@${model.url}/v1`,
+        PERCH_TELEGRAM_TOKEN: BOT,
+        PERCH_TELEGRAM_API_ROOT: proxy.url,
+        PERCH_TELEGRAM_ALLOW_FROM: String(OWNER_TG),
+        PERCH_WHATSAPP: '1',
+        PERCH_WHATSAPP_ALLOW_FROM: OWNER_WA,
+      },
+      { whatsappSocket: wa.factory },
+    );
+    const ws = await connect(core);
+    const state = async (channel: string) => (await ws.request('channels.list')).result.items.find((c: { channel: string }) => c.channel === channel);
+    await until('Telegram connected', async () => (await state('telegram'))?.state === 'connected');
+    await until('a WhatsApp socket', async () => wa.sockets.length > 0);
+    wa.latest().open();
+    await until('WhatsApp connected', async () => (await state('whatsapp'))?.state === 'connected');
+    // Long enough to need pages the full database cannot add (so the reply comes in two parts: only the first is looked at).
+    const tgText = `sent to Telegram while the disk is full: ${'words that take room. '.repeat(200)}`;
+    const waText = `sent to WhatsApp while the disk is full: ${'words that take room. '.repeat(200)}`;
+    const tgReplies = () => (emulator.storage.botMessages as any[]).filter((u) => String(u.message.chat_id) === String(OWNER_TG)).map((u) => u.message.text as string);
+    const waReplies = () => wa.sockets.flatMap((socket) => socket.sent).map((m) => m.text);
+
+    const pages = core.db.pragma('page_count', { simple: true }) as number;
+    core.db.pragma(`max_page_count = ${pages}`);
+    try {
+      const client = emulator.getClient(BOT, { userId: OWNER_TG, chatId: OWNER_TG });
+      await client.sendMessage(client.makeMessage(tgText));
+      wa.latest().message(OWNER_WA, waText, 'WA-FULL-1');
+      // Telegram stops polling without confirming the update, and says why.
+      await until('Telegram to report the full disk', async () => /could not store an incoming message/.test((await state('telegram'))?.detail ?? ''));
+      expect(core.db.prepare('SELECT count(*) AS n FROM inbound_messages').get()).toEqual({ n: 0 });
+      expect(tgReplies()).toEqual([]);
+    } finally {
+      core.db.pragma('max_page_count = 4294967294');
+    }
+    // Space is back: Telegram hands the update over again at the next reconnect; WhatsApp's is kept in memory and stored.
+    await until('both answered', async () => tgReplies().some((t) => t.startsWith('You said: sent to Telegram')) && waReplies().some((t) => t.startsWith('You said: sent to WhatsApp')), 30_000);
+    await sleep(500);
+    expect(tgReplies().filter((t) => t.startsWith('You said: '))).toHaveLength(1);
+    expect(waReplies().filter((t) => t.startsWith('You said: sent to WhatsApp'))).toHaveLength(1);
+    expect(core.db.prepare("SELECT channel, status FROM inbound_messages ORDER BY channel").all()).toEqual([
+      { channel: 'telegram', status: 'answered' },
+      { channel: 'whatsapp', status: 'answered' },
+    ]);
+    figure('faults_disk_full_inbound', { messages: 2, answered: 2, lost: 0, doubled: 0 });
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------
