@@ -249,7 +249,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     for (const tool of memoryTools(memory)) tools.add(tool);
     let tray: Tray | null = null;
     // The channels start later (they need the agent); these reach them once they exist.
-    let lateChannels: Pick<ChannelManager, 'forgetPeer' | 'pruneBefore' | 'queueFor'> | null = null;
+    let lateChannels: Pick<ChannelManager, 'forgetPeer' | 'pruneBefore' | 'queueFor' | 'isOwnerChat'> | null = null;
     const privacy = new Privacy({
       conversations,
       forgetMemory: (id) => memory.forgetConversation(id),
@@ -292,7 +292,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       memory,
       reminders: reminderCommands(scheduleStore, chatOf),
       privacy: { export: (id) => privacy.exportToFile(id), wipe: (id) => privacy.wipe(id) },
-      onStored: (conversationId) => memory.noteTranscript(conversationId),
+      // Only the owner's own conversations are remembered: what contacts and groups write must not
+      // reach the owner's recall (it could carry instructions, and web_fetch needs no approval).
+      onStored: (conversationId) => {
+        const conversation = conversations.get(conversationId);
+        if (!conversation) return;
+        const { channel, peer } = conversation;
+        if (channel === 'dashboard' || channel === 'schedule' || lateChannels?.isOwnerChat(channel, peer)) memory.noteTranscript(conversationId);
+      },
       onActivity: () => tray?.changed(),
       observe: domainMetrics.turn,
     });

@@ -45,6 +45,10 @@ export function admit(message: InboundMessage, policy: ChannelPolicy, paired: (s
 /** Whether this sender is the channel's owner (who alone decides approvals). */
 export const isOwner = (policy: ChannelPolicy, sender: string): boolean => policy.allowFrom[0] === sender;
 
+/** The owner only in their own direct chat: in a group, others read the answers. */
+export const roleOf = (policy: ChannelPolicy, message: Pick<InboundMessage, 'sender' | 'group'>): 'owner' | 'contact' =>
+  !message.group && isOwner(policy, message.sender) ? 'owner' : 'contact';
+
 /** Letters and digits that cannot be mistaken for one another when read aloud or retyped. */
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MessageTooLong, type Agent } from '../agent/agent';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
-import { admit, approvalReply, type Admission, isOwner, MAX_PENDING_PAIRINGS, newPairingCode, PAIRING_WELCOME, pairingOffer, type ChannelPolicy } from './admission';
+import { admit, approvalReply, roleOf, type Admission, isOwner, MAX_PENDING_PAIRINGS, newPairingCode, PAIRING_WELCOME, pairingOffer, type ChannelPolicy } from './admission';
 import { NotStored, type AdapterStatus, type ApprovalAction, type ChannelAdapter, type ChannelState, type LoginParams } from './adapter';
 import { backoffMs, type Backoff } from '../system/backoff';
 import type { ChannelStore, InboundMessage, Pairing } from './channel-store';
@@ -51,6 +51,8 @@ export interface ChannelManagerDeps {
   approvals?: { resolve(id: string, decision: 'approve' | 'deny', remember: boolean, surface: string): Promise<{ approval: { status: string; run: { exitCode: number | null } | null } }> };
   reconnect?: Backoff;
   limits: () => InboundLimits;
+  /** A chat's id as allowFrom writes people (WhatsApp: "+digits"); default as it is. */
+  personOf?: (channel: string, peer: string) => string;
   /** Counts what became of each inbound message (for /metrics). */
   observe?: (channel: string, outcome: InboundOutcome) => void;
 }
@@ -266,6 +268,13 @@ export class ChannelManager {
     return this.deps.store.forgetPeer(channel, peer);
   }
 
+  /** Whether this chat is the owner's direct chat with Perch. */
+  isOwnerChat(channel: string, peer: string): boolean {
+    if (!this.adapters.has(channel)) return false;
+    const owner = this.deps.policy(channel).allowFrom[0];
+    return owner !== undefined && owner === (this.deps.personOf?.(channel, peer) ?? peer);
+  }
+
   /** Deletes delivery records past retention (see ChannelStore.pruneBefore). */
   pruneBefore(cutoff: string, chat?: { channel: string; peer: string }): number {
     return this.deps.store.pruneBefore(cutoff, chat);
@@ -358,7 +367,7 @@ export class ChannelManager {
     if (status === 'paused') return observe('paused');
     // The owner answering an approval offer in text (channels without buttons).
     const reply = approvalReply(message.text);
-    if (reply && isOwner(policy, message.sender) && !message.group) {
+    if (reply && roleOf(policy, message) === 'owner') {
       observe('decision');
       this.deps.store.answer(message.channel, message.providerId, message.peer, []);
       return this.decide(message.channel, { sender: message.sender, ...reply, settle: async (outcome) => this.queue(message.channel, message.peer, outcome) });
@@ -482,8 +491,7 @@ export class ChannelManager {
     let text: string;
     const stopTyping = this.typing(message);
     try {
-      // The owner only in their own direct chat: in a group, others read the answers.
-      const role = !message.group && isOwner(this.deps.policy(message.channel), message.sender) ? 'owner' : 'contact';
+      const role = roleOf(this.deps.policy(message.channel), message);
       text = (await this.deps.agent.handle({ channel: message.channel, peer: message.peer, text: message.text, role, sourceId: key })).text;
     } catch (error) {
       // A message the agent cannot take (too long for the model): the sender hears why.

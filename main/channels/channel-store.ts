@@ -290,7 +290,6 @@ export class ChannelStore {
     return row.at ? new Date(row.at) : null;
   }
 
-  /** Deletes what a chat said and was sent (a wiped conversation), except a message being answered right now. */
   /**
    * Deletes delivery bookkeeping older than `cutoff` (messages already answered or ignored, replies
    * already sent or given up), for one chat or all; what still waits is kept.
@@ -305,6 +304,7 @@ export class ChannelStore {
     );
   }
 
+  /** Deletes what a chat said and was sent (a wiped conversation), except a message being answered right now. */
   forgetPeer(channel: string, peer: string): number {
     return this.transaction(
       () =>

@@ -45,6 +45,7 @@ export function setupChannels(setup: ChannelSetup): ChannelManager {
     policy,
     approvals: setup.approvals,
     limits: () => settings().limits,
+    personOf: (channel, peer) => (channel === 'whatsapp' ? normalizeWhatsAppId(peer) : peer),
     ...(setup.observe ? { observe: setup.observe } : {}),
   });
   manager.add(

@@ -60,7 +60,7 @@ export class Privacy {
     const conversation = this.deps.conversations.get(conversationId);
     if (!conversation) throw new ConversationGone(`No conversation with id ${conversationId}.`);
     this.deps.forgetMemory(conversationId);
-    const chatMessages = conversation.channel === 'telegram' || conversation.channel === 'whatsapp' ? this.deps.forgetChat(conversation.channel, conversation.peer) : 0;
+    const chatMessages = this.deps.forgetChat(conversation.channel, conversation.peer); // 0 where no chat channel stored any
     const messages = this.deps.conversations.delete(conversationId);
     return { messages, chatMessages };
   }

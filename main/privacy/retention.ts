@@ -58,7 +58,6 @@ const DAY_MS = 24 * 60 * 60_000;
 const CHECK_EVERY_MS = 60 * 60_000;
 const FIRST_CHECK_MS = 10_000;
 const SWEEPS_KEPT = 30;
-const CHAT_CHANNELS = new Set(['telegram', 'whatsapp']);
 
 export class Retention {
   private readonly sql: Prepared;
@@ -121,7 +120,7 @@ export class Retention {
       const { messages, lastId, remaining } = conversations.deleteBefore(id, cutoff);
       sweep.messages += messages;
       if (messages > 0) this.deps.forgetMemoryThrough(id, lastId);
-      if (CHAT_CHANNELS.has(conversation.channel)) sweep.chatRecords += this.deps.pruneChat(cutoff, { channel: conversation.channel, peer: conversation.peer });
+      sweep.chatRecords += this.deps.pruneChat(cutoff, { channel: conversation.channel, peer: conversation.peer }); // 0 outside chat channels
       // Emptied, and not kept for a retention of its own: nothing of it is left to keep.
       if (remaining === 0 && retentionDays === null) {
         this.deps.wipe(id);
