@@ -152,7 +152,7 @@ export class Agent {
     const command = await runCommand(text, { conversationId, role: options.role ?? 'owner', store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}), ...(this.deps.privacy ? { privacy: this.deps.privacy } : {}) });
     // After /wipe the conversation is gone: the answer is sent, not stored.
     if (command !== null && typeof command === 'object') return { conversationId, messageId: 0, text: command.text };
-    if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command });
+    if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command }, options.sourceId);
     return this.reply(conversationId, channel, options);
   }
 
@@ -162,10 +162,11 @@ export class Agent {
     } catch (error) {
       if (!(error instanceof AllModelsFailed) || options.strict) throw error;
       // Every configured model failed: the person still gets an answer, and status says why.
-      return this.finish(conversationId, {
-        role: 'assistant',
-        text: `Sorry, I can't reach my model right now (${error.reasons.join('; ')}). Please try again in a little while.`,
-      });
+      return this.finish(
+        conversationId,
+        { role: 'assistant', text: `Sorry, I can't reach my model right now (${error.reasons.join('; ')}). Please try again in a little while.` },
+        options.sourceId,
+      );
     }
   }
 
@@ -195,7 +196,7 @@ export class Agent {
       const by = response.answeredBy ?? { kind: provider.kind, model: provider.model };
       const made = { provider: by.kind, model: by.model, promptVersion: prompt.version };
       if (response.toolCalls.length === 0) {
-        return this.finish(conversationId, { role: 'assistant', text: response.text, tokensIn, tokensOut, ...made });
+        return this.finish(conversationId, { role: 'assistant', text: response.text, tokensIn, tokensOut, ...made }, options.sourceId);
       }
       store.append(conversationId, { role: 'assistant', text: response.text, toolCalls: response.toolCalls, tokensIn, tokensOut, ...made });
       tokensIn = tokensOut = 0;
@@ -211,14 +212,16 @@ export class Agent {
         turns.push({ role: 'tool', text: result, toolCallId: call.id, toolName: call.name });
       }
     }
-    return this.finish(conversationId, {
-      role: 'assistant',
-      text: `I stopped after ${MAX_TOOL_STEPS} tool steps without a final answer. Ask again, perhaps more narrowly.`,
-    });
+    return this.finish(
+      conversationId,
+      { role: 'assistant', text: `I stopped after ${MAX_TOOL_STEPS} tool steps without a final answer. Ask again, perhaps more narrowly.` },
+      options.sourceId,
+    );
   }
 
-  private finish(conversationId: string, message: Parameters<ConversationStore['append']>[1]): Reply {
-    const stored = this.deps.store.append(conversationId, message);
+  /** Stores a turn's final reply, marked with the chat message it answers (if it came from one). */
+  private finish(conversationId: string, message: Parameters<ConversationStore['append']>[1], sourceId?: string): Reply {
+    const stored = this.deps.store.append(conversationId, sourceId ? { ...message, sourceId } : message);
     this.deps.onStored?.(conversationId);
     return { conversationId, messageId: stored.id, text: stored.text };
   }

@@ -66,7 +66,7 @@ export const agentMigrations: Migration[] = [
         ALTER TABLE conversations ADD COLUMN retention_days INTEGER;
         CREATE INDEX messages_by_time ON messages (created_at);
         ALTER TABLE messages ADD COLUMN source_id TEXT;
-        CREATE UNIQUE INDEX messages_by_source ON messages (conversation_id, source_id) WHERE source_id IS NOT NULL;
+        CREATE UNIQUE INDEX messages_by_source ON messages (conversation_id, source_id, role) WHERE source_id IS NOT NULL;
       `),
   },
 ];
@@ -84,7 +84,7 @@ export interface NewMessage {
   tokensIn?: number;
   tokensOut?: number;
   promptVersion?: number | null;
-  /** For a user message: the chat message it came from. */
+  /** The chat message a user message came from, or that a final reply answers. */
   sourceId?: string;
 }
 
@@ -227,13 +227,13 @@ export class ConversationStore {
    * (a turn cut off by a crash has the first and not the second).
    */
   bySource(conversationId: string, sourceId: string): { message: StoredMessage; reply: StoredMessage | null } | null {
-    const row = this.sql('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?').get(conversationId, sourceId) as MessageRow | undefined;
+    const find = (role: 'user' | 'assistant') =>
+      this.sql('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ? AND role = ?').get(conversationId, sourceId, role) as MessageRow | undefined;
+    const row = find('user');
     if (!row) return null;
-    // The turn's final reply: the first assistant message without tool calls before the next user message.
-    const next = this.sql(
-      `SELECT * FROM messages WHERE conversation_id = ? AND id > ? AND role IN ('user', 'assistant') AND (role = 'user' OR tool_calls IS NULL) ORDER BY id LIMIT 1`,
-    ).get(conversationId, row.id) as MessageRow | undefined;
-    return { message: toMessage(row), reply: next?.role === 'assistant' ? toMessage(next) : null };
+    // Marked explicitly: other replies (an outcome reported after a restart) may sit in between.
+    const reply = find('assistant');
+    return { message: toMessage(row), reply: reply ? toMessage(reply) : null };
   }
 
   /** The messages the model may see: after the last /reset and after the summarized part. */

@@ -118,6 +118,27 @@ describe('chat roles and the bounded model queue', () => {
     expect(request).not.toContain('vault code');
   });
 
+  it('answers a chat message taken again after a crash from what is stored: its reply once, or its turn resumed', async () => {
+    const handle = (text: string, sourceId: string) => core.agent.handle({ channel: 'telegram', peer: '9999', text, sourceId });
+    const first = await handle('first', 'telegram:9999:1');
+    const count = () => (core.db.prepare('SELECT count(*) AS n FROM messages WHERE conversation_id = ?').get(first.conversationId) as { n: number }).n;
+    // An outcome reported after a restart lands between the message and its retry: not taken for its reply.
+    await core.agent.report(first.conversationId, 'an approval was decided meanwhile');
+    const before = count();
+    expect(await handle('first', 'telegram:9999:1')).toEqual(first);
+    expect(count()).toBe(before);
+    // Cut off after its message was stored and before its reply: the turn goes on, the message is not stored twice.
+    core.db.prepare("INSERT INTO messages (conversation_id, role, text, created_at, source_id) VALUES (?, 'user', 'second', ?, 'telegram:9999:2')").run(first.conversationId, new Date().toISOString());
+    expect((await handle('second', 'telegram:9999:2')).text).toBe('You said: second');
+    expect(core.db.prepare("SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND text = 'second'").get(first.conversationId)).toEqual({ n: 1 });
+    // Cut off, then an outcome reported before it is taken again: its own turn still goes on.
+    core.db.prepare("INSERT INTO messages (conversation_id, role, text, created_at, source_id) VALUES (?, 'user', 'third', ?, 'telegram:9999:3')").run(first.conversationId, new Date().toISOString());
+    const report = await core.agent.report(first.conversationId, 'another approval was decided');
+    const third = await handle('third', 'telegram:9999:3');
+    expect(third.messageId).not.toBe(report.messageId);
+    expect(third.text).toMatch(/^You said: /);
+  });
+
   it('lets the owner export and wipe their conversation from the chat', async () => {
     const [exported] = await exchange(OWNER, '/export');
     const file = /to (\/.+\.json)\.$/.exec(exported!)![1]!;
