@@ -22,6 +22,9 @@ export interface InboundLimits {
 
 /** A broken connection is retried after 2 s, 4 s, 8 s… up to 5 minutes, with jitter. */
 export const RECONNECT: Backoff = { baseMs: 2_000, capMs: 5 * 60_000, random: Math.random };
+/** After an answer failed, the waiting messages are taken on again this much later; after this many tries the sender is told. */
+const FAILED_RETRY_MS = 30_000;
+const ANSWER_ATTEMPTS = 5;
 /** "typing…" lasts about 5 s on Telegram and WhatsApp; renewed while the agent works. */
 const TYPING_EVERY_MS = 4_000;
 
@@ -85,6 +88,8 @@ export class ChannelManager {
   private readonly toldBusy = new Set<string>();
   /** Messages taken on over all senders: a minute's worth at once, then the rate. */
   private readonly global: TokenBucket;
+  /** Answers that failed, by message (in memory: a restart tries afresh). */
+  private readonly failedAttempts = new Map<string, number>();
   /** A drain waiting for the global rate to allow more. */
   private drainTimer: NodeJS.Timeout | null = null;
 
@@ -218,6 +223,7 @@ export class ChannelManager {
       this.deps.store.setPaused(name, paused);
       this.publish(name);
     }
+    if (!paused) this.drain(); // what waited for room before the pause is taken on again
     return names.map((name) => this.view(name));
   }
 
@@ -385,36 +391,37 @@ export class ChannelManager {
   }
 
   /**
-   * Starts answering the oldest waiting messages, as many as the model's queue has room for and the
-   * global rate allows (then it comes back when the rate allows more).
+   * Starts answering the oldest waiting messages over every running channel (paused ones wait), as
+   * many as the model's queue has room for and the global rate allows (then it comes back when the
+   * rate allows more).
    */
   private drain(): void {
     if (this.stopped) return;
-    const max = this.deps.limits().maxQueuedMessages;
-    let waiting = false;
-    channels: for (const name of this.adapters.keys()) {
-      const room = max - this.answering.size;
-      if (room <= 0) {
+    const room = this.deps.limits().maxQueuedMessages - this.answering.size;
+    if (room <= 0) {
+      this.backlog = true;
+      return;
+    }
+    // Those being answered are still "received" in the store: read past them.
+    const pending = this.deps.store.unanswered([...this.adapters.keys()], this.answering.size + room + 1).filter((m) => !this.answering.has(`${m.channel}:${m.providerId}`));
+    let waiting = pending.length > room;
+    for (const message of pending.slice(0, room)) {
+      const wait = this.global.take();
+      if (wait > 0) {
         waiting = true;
+        this.drainAfter(wait);
         break;
       }
-      // Those being answered are still "received" in the store: read past them.
-      const pending = this.deps.store.unanswered(name, this.answering.size + room + 1).filter((m) => !this.answering.has(`${m.channel}:${m.providerId}`));
-      for (const message of pending.slice(0, room)) {
-        const wait = this.global.take();
-        if (wait > 0) {
-          waiting = true;
-          this.drainTimer ??= setTimeout(() => {
-            this.drainTimer = null;
-            this.drain();
-          }, wait);
-          break channels;
-        }
-        void this.answer(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: name, error: error.message }));
-      }
-      if (pending.length > room) waiting = true;
+      void this.answer(message).catch((error: Error) => this.deps.log.error('an inbound message failed', { channel: message.channel, error: error.message }));
     }
     this.backlog = waiting;
+  }
+
+  private drainAfter(ms: number): void {
+    this.drainTimer ??= setTimeout(() => {
+      this.drainTimer = null;
+      this.drain();
+    }, ms);
   }
 
   private noticeBusy(message: InboundMessage): void {
@@ -495,13 +502,26 @@ export class ChannelManager {
       text = (await this.deps.agent.handle({ channel: message.channel, peer: message.peer, text: message.text, role, sourceId: key })).text;
     } catch (error) {
       // A message the agent cannot take (too long for the model): the sender hears why.
-      if (!(error instanceof MessageTooLong)) throw error;
-      text = error.message;
+      if (error instanceof MessageTooLong) {
+        text = error.message;
+      } else {
+        // It stays unanswered and is tried again a little later (with what waits behind it); after
+        // a few failures the sender is told, rather than kept waiting for ever.
+        const attempts = (this.failedAttempts.get(key) ?? 0) + 1;
+        this.failedAttempts.set(key, attempts);
+        if (attempts < ANSWER_ATTEMPTS) {
+          this.drainAfter(FAILED_RETRY_MS);
+          throw error;
+        }
+        this.deps.log.error('a message could not be answered; the sender is told', { channel: message.channel, attempts, error: (error as Error).message });
+        text = `Sorry, I could not answer this message (${(error as Error).message}). Please send it again later.`;
+      }
     } finally {
       stopTyping();
       this.answering.delete(key);
     }
     this.deps.store.answer(message.channel, message.providerId, message.peer, chunkReply(text));
+    this.failedAttempts.delete(key);
     this.toldBusy.delete(`${message.channel}:${message.peer}`);
     if (this.backlog) this.drain(); // after it is marked answered, so it is not taken again
     this.deliver(message.channel);

@@ -220,10 +220,15 @@ export class ChannelStore {
   }
 
   /** Accepted messages not answered yet, oldest first (after a crash: still to answer). */
-  unanswered(channel: string, limit = -1): InboundMessage[] {
+  /** Messages accepted and not answered yet on these channels (paused ones left out), oldest first over all of them. */
+  unanswered(channels: string[], limit = -1): InboundMessage[] {
+    if (channels.length === 0) return [];
     const rows = this.sql(
-      "SELECT channel, provider_id AS providerId, peer, sender, text, in_group AS inGroup FROM inbound_messages WHERE channel = ? AND status = 'received' ORDER BY received_at, rowid LIMIT ?",
-    ).all(channel, limit) as Array<InboundMessage & { inGroup: number }>;
+      `SELECT channel, provider_id AS providerId, peer, sender, text, in_group AS inGroup FROM inbound_messages
+       WHERE status = 'received' AND channel IN (${channels.map(() => '?').join(', ')})
+         AND channel NOT IN (SELECT channel FROM channel_state WHERE paused = 1)
+       ORDER BY received_at, rowid LIMIT ?`,
+    ).all(...channels, limit) as Array<InboundMessage & { inGroup: number }>;
     // Whether it came from a group decides the role it is answered with.
     return rows.map(({ inGroup, ...message }) => (inGroup ? { ...message, group: true } : message));
   }

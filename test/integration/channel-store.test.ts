@@ -25,10 +25,10 @@ describe('channel state', () => {
     const { store } = setup();
     expect(store.receive(message('1'), 'received')).toBe('new');
     expect(store.receive(message('1'), 'received')).toBe('duplicate');
-    expect(store.unanswered('telegram').map((m) => m.providerId)).toEqual(['1']);
+    expect(store.unanswered(['telegram']).map((m) => m.providerId)).toEqual(['1']);
     store.answer('telegram', '1', '42', ['part one', 'part two']);
     store.answer('telegram', '1', '42', ['again']); // a second answer to the same message: ignored
-    expect(store.unanswered('telegram')).toEqual([]);
+    expect(store.unanswered(['telegram'])).toEqual([]);
     expect(store.due('telegram').map((o) => o.text)).toEqual(['part one']);
   });
 
@@ -39,7 +39,7 @@ describe('channel state', () => {
     store.receive(message('9'), 'ignored');
     db.close();
     const reopened = new ChannelStore(openDatabase(file));
-    expect(reopened.unanswered('telegram').map((m) => m.providerId)).toEqual(['7']);
+    expect(reopened.unanswered(['telegram']).map((m) => m.providerId)).toEqual(['7']);
   });
 
   it('sends in order per peer, one at a time, with peers independent', () => {
