@@ -143,14 +143,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   try {
     const lock: InstanceLock = acquireInstanceLock(config.dataDir);
     cleanup.push(() => lock.release());
-    const runDir = openRunDir(config.dataDir);
-    cleanup.push(() => runDir.close());
 
     const log = createLogger({
       dir: path.join(config.dataDir, 'logs'),
       level: config.overrides.logLevel ?? 'info',
       console: options.consoleLog ?? true,
     });
+    const runDir = openRunDir(config.dataDir, (message, fields) => log.warn(message, fields));
+    cleanup.push(() => runDir.close());
 
     const dbFile = path.join(config.dataDir, 'perch.db');
     const db = openDatabase(dbFile);

@@ -190,6 +190,13 @@ export class MemoryStore {
     this.follow([], added);
   }
 
+  /** More chunks for a file still indexed, leaving its hash alone (false when the file is gone meanwhile). */
+  addChunks(path: string, source: MemorySource, chunks: NewChunk[]): boolean {
+    const added = this.transaction(() => (this.file(path) ? this.insertChunks(path, source, chunks) : null));
+    if (added) this.follow([], added);
+    return added !== null;
+  }
+
   /** A file that cannot be indexed: recorded with the reason, and nothing of it searchable. */
   skipFile(path: string, source: MemorySource, hash: string, size: number, reason: string): void {
     const removed = this.transaction(() => {

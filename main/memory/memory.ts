@@ -140,9 +140,9 @@ export class Memory {
     const coveredUntil = this.deps.store.dropChunksThrough(file, lastId);
     if (coveredUntil <= lastId) return;
     const kept = this.deps.transcript(conversationId, lastId).filter((m) => m.id <= coveredUntil);
-    const hash = this.deps.store.file(file)?.hash ?? String(coveredUntil);
+    // Added beside what is indexed (its progress mark untouched), and only if the conversation is still indexed.
     void this.prepare(transcriptChunks(kept))
-      .then((chunks) => this.deps.store.appendChunks(file, 'transcripts', hash, chunks))
+      .then((chunks) => this.deps.store.addChunks(file, 'transcripts', chunks))
       .catch((error: Error) => this.deps.log.warn('could not index a transcript again', { conversationId, error: error.message }));
   }
 

@@ -95,7 +95,8 @@ export class SettingsService {
     for (const row of rows) {
       const schema = settingsSchema.shape[row.section as SettingsSection];
       if (!schema) {
-        unreadable(row.section, 'not a known section');
+        // A section from another version of Perch: kept, unused, and not a fault of these settings.
+        this.log.info('a stored settings section this version does not use is left alone', { section: row.section });
         continue;
       }
       let value: unknown;

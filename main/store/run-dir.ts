@@ -10,10 +10,18 @@ export interface RunDir {
   close(): void;
 }
 
-export function openRunDir(dataDir: string): RunDir {
+export function openRunDir(dataDir: string, warn: (message: string, fields: Record<string, unknown>) => void): RunDir {
   const root = path.join(dataDir, 'tmp');
-  fs.rmSync(root, { recursive: true, force: true });
+  // Best effort: a file a leftover process still holds (Windows) must not keep Perch from starting.
+  const clear = () => {
+    try {
+      fs.rmSync(root, { recursive: true, force: true });
+    } catch (error) {
+      warn('could not remove old temporary files', { dir: root, error: (error as Error).message });
+    }
+  };
+  clear();
   const dir = path.join(root, `run-${process.pid}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return { dir, close: () => fs.rmSync(root, { recursive: true, force: true }) };
+  return { dir, close: clear };
 }

@@ -26,7 +26,7 @@ export class DomainMetrics {
     const registers = [registry];
     this.inbound = new Counter({ name: 'perch_channel_messages_total', help: 'Chat messages received, by channel and what became of them', labelNames: ['channel', 'outcome'], registers });
     this.turns = new Counter({ name: 'perch_messages_total', help: 'Messages the agent answered (every channel, the dashboard and scheduled prompts), by outcome', labelNames: ['channel', 'outcome'], registers });
-    this.turnSeconds = new Histogram({ name: 'perch_message_seconds', help: 'Time to answer a message, queueing included', labelNames: ['channel'], buckets: SECONDS, registers });
+    this.turnSeconds = new Histogram({ name: 'perch_message_seconds', help: 'Time to answer a message from when the agent takes it (waiting in its conversation\'s lane included)', labelNames: ['channel'], buckets: SECONDS, registers });
     this.modelCalls = new Counter({ name: 'perch_model_calls_total', help: 'Calls to a chat model, by provider kind and outcome', labelNames: ['provider', 'outcome'], registers });
     this.modelSeconds = new Histogram({ name: 'perch_model_call_seconds', help: 'Time a chat model took per call', labelNames: ['provider'], buckets: SECONDS, registers });
     this.failovers = new Counter({ name: 'perch_model_failovers_total', help: 'Replies a fallback model gave because the models before it failed', registers });

@@ -39,7 +39,8 @@ export function privateRanges(): net.BlockList {
     ['fe80::', 10], // link-local
     ['ff00::', 8], // multicast
     ['64:ff9b::', 96], // NAT64 (wraps IPv4)
-    ['fd00:ec2::', 32], // AWS metadata over IPv6
+    ['2002::', 16], // 6to4 (wraps IPv4)
+    ['2001::', 32], // Teredo (wraps IPv4)
   ] as const) {
     list.addSubnet(address, prefix, 'ipv6');
   }
@@ -70,7 +71,7 @@ export const publicOnly: FetchGuard = {
 export class FetchRefused extends Error {}
 
 /** Fetches a URL with the guard on every hop; returns the status, type and text (capped). */
-export async function guardedFetch(raw: string, guard: FetchGuard = publicOnly): Promise<{ url: string; status: number; type: string; text: string; truncated: boolean }> {
+export async function guardedFetch(raw: string, guard: FetchGuard = publicOnly, signal?: AbortSignal): Promise<{ url: string; status: number; type: string; text: string; truncated: boolean }> {
   let url = new URL(raw);
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchRefused(`Only http and https can be fetched, not ${url.protocol}`);
@@ -79,7 +80,7 @@ export async function guardedFetch(raw: string, guard: FetchGuard = publicOnly):
     const addresses = net.isIP(host) ? [host] : await guard.resolve(host).catch((error: Error) => Promise.reject(new FetchRefused(`Cannot resolve ${host}: ${error.message}`)));
     const bad = addresses.find((a) => guard.blocked(a));
     if (bad || addresses.length === 0) throw new FetchRefused(`${url.host} is a private, local or reserved address (${bad ?? 'none'}): not fetched.`);
-    const response = await request(url, addresses[0]!);
+    const response = await request(url, addresses[0]!, signal);
     if (response.status >= 300 && response.status < 400 && response.location) {
       url = new URL(response.location, url);
       continue;
@@ -89,14 +90,16 @@ export async function guardedFetch(raw: string, guard: FetchGuard = publicOnly):
   throw new FetchRefused(`More than ${MAX_REDIRECTS} redirects: not followed.`);
 }
 
-function request(url: URL, address: string): Promise<{ status: number; type: string; text: string; truncated: boolean; location?: string }> {
+function request(url: URL, address: string, signal?: AbortSignal): Promise<{ status: number; type: string; text: string; truncated: boolean; location?: string }> {
   const client = url.protocol === 'https:' ? https : http;
+  // A whole-request deadline (the socket's own timeout only notices silence), and the caller's cancel.
+  const deadline = AbortSignal.timeout(TIMEOUT_MS);
   return new Promise((resolve, reject) => {
     const req = client.request(
       url,
       {
         method: 'GET',
-        timeout: TIMEOUT_MS,
+        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
         headers: { 'User-Agent': 'Perch/0.1 (personal assistant)', Accept: 'text/html,text/plain,application/json;q=0.9,*/*;q=0.5' },
         // Connect to the address that was checked, whatever a second lookup would say.
         lookup: (_host, options, callback) => {
@@ -118,7 +121,9 @@ function request(url: URL, address: string): Promise<{ status: number; type: str
           chunks.push(chunk);
           size += chunk.length;
         });
-        const done = () =>
+        const done = () => {
+          // Cut off mid-way (not by our own cap): an error, not a page that looks whole.
+          if (!res.complete && !truncated) return reject(new Error('the connection closed before the page was complete'));
           resolve({
             status: res.statusCode ?? 0,
             type: String(res.headers['content-type'] ?? ''),
@@ -126,13 +131,13 @@ function request(url: URL, address: string): Promise<{ status: number; type: str
             truncated: truncated || size > MAX_BYTES,
             ...(res.headers.location ? { location: res.headers.location } : {}),
           });
+        };
         res.on('end', done);
         res.on('close', done);
-        res.on('error', reject);
+        res.on('error', (error) => (truncated ? done() : reject(new Error(`the connection closed before the page was complete (${error.message})`))));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
-    req.on('error', reject);
+    req.on('error', (error) => reject(deadline.aborted ? new Error(`no complete answer within ${TIMEOUT_MS / 1000} s`) : error));
     req.end();
   });
 }
@@ -146,8 +151,8 @@ export function webFetchTool(guard: FetchGuard = publicOnly) {
     forContacts: true,
     timeoutMs: 30_000,
     // A refusal or a network failure throws: the call is reported as failed, with the reason.
-    async run({ url }) {
-      const page = await guardedFetch(url, guard);
+    async run({ url }, ctx) {
+      const page = await guardedFetch(url, guard, ctx.signal);
       const text = /html/i.test(page.type) ? page.text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() : page.text;
       return `${page.status} ${page.url}${page.truncated ? ' (cut at 512 KB)' : ''}\n\n${text.slice(0, 20_000)}`;
     },

@@ -9,7 +9,7 @@ import { guardedFetch, isPrivateAddress, webFetchTool, type FetchGuard } from '.
 
 describe('the address check', () => {
   it('refuses every private, local, reserved and metadata range, and mapped forms of them', () => {
-    const refused = ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.10', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::5', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254', '64:ff9b::7f00:1', 'fd00:ec2::254', 'not-an-ip'];
+    const refused = ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.10', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::5', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254', '64:ff9b::7f00:1', 'fd00:ec2::254', '::127.0.0.1', '::ffff:0:7f00:1', '2002:7f00:1::', '2001:0:7f00:1::1', 'not-an-ip'];
     expect(refused.filter((a) => !isPrivateAddress(a))).toEqual([]);
     const allowed = ['93.184.216.34', '1.1.1.1', '8.8.8.8', '2606:4700:4700::1111', '::ffff:93.184.216.34', '172.32.0.1', '192.169.0.1'];
     expect(allowed.filter((a) => isPrivateAddress(a))).toEqual([]);
@@ -32,6 +32,16 @@ describe('web_fetch', () => {
       if (req.url === '/to-metadata') return res.writeHead(301, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
       if (req.url === '/to-name') return res.writeHead(302, { location: `http://internal.test:${port}/secret` }).end();
       if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
+      if (req.url === '/cut') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+        res.write('only the first part');
+        return setTimeout(() => res.destroy(), 20);
+      }
+      if (req.url === '/slow') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('a trickle');
+        return; // never ends
+      }
       if (req.url === '/big') return res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(2_000_000));
       res.writeHead(200).end('secret stuff');
     });
@@ -59,6 +69,14 @@ describe('web_fetch', () => {
     expect(await refused(`file:///etc/passwd`)).toMatch(/Only http and https/);
     expect(await refused(`http://user:pw@public.test:${port}/page`)).toMatch(/user name or password/);
     expect(await refused(`http://nowhere.test/`)).toMatch(/Cannot resolve nowhere\.test/);
+  });
+
+  it('says a page cut off mid-way is incomplete, and gives up on one that never ends when cancelled', async () => {
+    await expect(guardedFetch(`http://public.test:${port}/cut`, guard)).rejects.toThrow(/closed before the page was complete/);
+    const cancel = new AbortController();
+    const slow = guardedFetch(`http://public.test:${port}/slow`, guard, cancel.signal);
+    setTimeout(() => cancel.abort(), 100);
+    await expect(slow).rejects.toThrow();
   });
 
   it('caps what it reads', async () => {
