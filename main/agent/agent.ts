@@ -187,7 +187,7 @@ export class Agent {
       const deltas = new DeltaBatcher((text) => this.deps.bus.publish('agent.delta', { conversationId, text }));
       let response;
       try {
-        response = await this.withDeadline((signal) => provider.chat({ turns, tools, maxTokens, signal, onText: (chunk) => deltas.push(chunk) }));
+        response = await this.withDeadline((signal, deadline) => provider.chat({ turns, tools, maxTokens, signal, deadline, onText: (chunk) => deltas.push(chunk) }));
       } finally {
         deltas.flush();
       }
@@ -323,7 +323,7 @@ export class Agent {
     const room = Math.floor(window / 2) - (await provider.countTokens(previous));
     let transcript = dropped.map((m) => `${m.role}: ${m.text}`).join('\n');
     while (transcript.length > 0 && (await provider.countTokens(transcript)) > room) transcript = transcript.slice(Math.ceil(transcript.length / 5));
-    const response = await this.withDeadline((signal) => provider.chat({
+    const response = await this.withDeadline((signal, deadline) => provider.chat({
       turns: [
         { role: 'system', text: 'Summarize the conversation so far in a few short sentences. Keep names, facts, decisions and open questions.' },
         { role: 'user', text: `${previous ? `Earlier summary:\n${previous}\n\n` : ''}Conversation:\n${transcript}` },
@@ -331,6 +331,7 @@ export class Agent {
       tools: [],
       maxTokens,
       signal,
+      deadline,
     }));
     this.deps.log.debug('conversation summarized', { turns: dropped.length });
     return response.text.trim() || previous;
@@ -340,11 +341,11 @@ export class Agent {
    * A model call with its deadline. Unlike AbortSignal.timeout, the timer is cleared as soon as the
    * call ends, so a finished call's request and response are not kept alive until the deadline.
    */
-  private async withDeadline<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async withDeadline<T>(call: (signal: AbortSignal, deadline: number) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException('The model call timed out', 'TimeoutError')), this.deps.callTimeoutMs);
     try {
-      return await call(controller.signal);
+      return await call(controller.signal, Date.now() + this.deps.callTimeoutMs);
     } finally {
       clearTimeout(timer);
     }

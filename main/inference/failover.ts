@@ -84,13 +84,14 @@ export class FailoverChain {
 
   async chat(request: ChatRequest): Promise<AnsweredResponse> {
     const reasons: string[] = [];
-    for (const member of this.members) {
-      // The call's deadline has passed (a member hung until it ran out): the rest are not tried,
-      // so a healthy fallback is not blamed for a dead signal (and its breaker does not open).
+    for (const [index, member] of this.members.entries()) {
+      // The call's deadline has passed: the rest are not tried, so a healthy fallback is not blamed
+      // for a dead signal (and its breaker does not open).
       if (request.signal.aborted) break;
       const started = performance.now();
+      const own = this.share(request, this.members.length - index);
       try {
-        const response = await member.breaker.fire(request);
+        const response = await member.breaker.fire(own.request);
         this.observer?.call(member.spec.split(':')[0]!, 'ok', (performance.now() - started) / 1000);
         if (reasons.length > 0) this.observer?.failover();
         this.onFailure(null);
@@ -98,12 +99,38 @@ export class FailoverChain {
       } catch (error) {
         const open = (error as { code?: string }).code === 'EOPENBREAKER';
         if (!open) this.observer?.call(member.spec.split(':')[0]!, 'error', (performance.now() - started) / 1000);
-        reasons.push(`${member.spec}: ${open ? 'paused after repeated failures' : (error as Error).message}`);
-        if (!open) this.log.warn('model failed; trying the next one', { model: member.spec, error: (error as Error).message });
+        const why = open ? 'paused after repeated failures' : own.timedOut() ? `no answer within its share of the time (${Math.round(own.ms / 1000)} s)` : (error as Error).message;
+        reasons.push(`${member.spec}: ${why}`);
+        if (!open) this.log.warn('model failed; trying the next one', { model: member.spec, error: why });
+      } finally {
+        own.done();
       }
     }
     this.onFailure(reasons);
     throw new AllModelsFailed(reasons);
+  }
+
+  /**
+   * With models after it to fall back on, a member gets its share of the time left (the time left
+   * over the models left), so one that hangs still leaves the next one time to answer.
+   */
+  private share(request: ChatRequest, membersLeft: number): { request: ChatRequest; ms: number; timedOut(): boolean; done(): void } {
+    const whole = { request, ms: 0, timedOut: () => false, done: () => undefined };
+    if (membersLeft <= 1 || request.deadline === undefined) return whole;
+    const ms = Math.max(0, (request.deadline - Date.now()) / membersLeft);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('This model ran out of its share of the time', 'TimeoutError')), ms);
+    const stop = () => controller.abort(request.signal.reason);
+    request.signal.addEventListener('abort', stop, { once: true });
+    return {
+      request: { ...request, signal: controller.signal },
+      ms,
+      timedOut: () => controller.signal.aborted && !request.signal.aborted,
+      done: () => {
+        clearTimeout(timer);
+        request.signal.removeEventListener('abort', stop);
+      },
+    };
   }
 
   async close(): Promise<void> {

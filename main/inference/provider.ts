@@ -24,6 +24,8 @@ export interface ChatRequest {
   tools: ToolDefinition[];
   maxTokens: number;
   signal: AbortSignal;
+  /** When the whole call must be done (ms since the epoch), if known: a failover chain shares it among its models. */
+  deadline?: number;
   onText?: (chunk: string) => void;
 }
 

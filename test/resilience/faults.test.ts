@@ -172,7 +172,7 @@ function expectEachAnsweredOnce(turns: Turn[], asked: string[]): number {
 // ---------------------------------------------------------------------------------------------
 
 describe('the model provider hanging', () => {
-  it('a hung primary times out with a clear answer, its breaker opens and the fallback answers; nothing is lost', async () => {
+  it('a hung primary is given up on within its share of the time and the fallback answers; its breaker opens; nothing is lost', async () => {
     const ollama = await startModel('ollama');
     const primary = await faultyModel(ollama.url);
     const fallback = await startModel('openai');
@@ -196,21 +196,17 @@ describe('the model provider hanging', () => {
     // While the model hangs, the message is already stored and the rest of Perch answers.
     await until('the hung message to be stored', async () => (await transcript(ws, first.conversationId)).some((t) => t.text === 'are you stuck?'));
     expect((await ws.request('system.status')).result.domains.store.status).toBe('ok');
-    const stuck = (await pending).result.text;
-    expect(stuck).toMatch(APOLOGY);
-    expect(stuck).toContain(`ollama:tiny:1b@${primary.url}: Ollama did not answer in time`);
-    // The fallback was not blamed for the primary using up the deadline.
-    expect(stuck).not.toContain('openai:');
-    expect((await ws.request('system.status')).result.domains.inference).toMatchObject({ status: 'degraded', detail: expect.stringContaining('did not answer in time') });
+    // The primary had half of the deadline; the fallback answers within the other half.
+    expect((await pending).result.text).toBe('You said: are you stuck?');
+    expect((await transcript(ws, first.conversationId)).at(-1)!.provider).toBe('openai');
+    expect(fs.readFileSync(core.log.file!, 'utf8')).toMatch(/no answer within its share of the time/);
     // The hung request was given up for real: its connection is closed, not left waiting.
     await until('the hung connection to close', () => primary.openConnections() === 0);
 
-    expect((await ask('still there?')).text).toMatch(APOLOGY); // the second timeout opens the primary's breaker
+    expect((await ask('still there?')).text).toBe('You said: still there?'); // the second timeout opens the primary's breaker
     const hungRequests = primary.seen.hang;
-    const viaFallback = await ask('and now?');
-    expect(viaFallback.text).toBe('You said: and now?');
+    expect((await ask('and now?')).text).toBe('You said: and now?');
     expect(primary.seen.hang).toBe(hungRequests); // the paused primary was not asked
-    expect((await transcript(ws, first.conversationId)).at(-1)!.provider).toBe('openai');
     expect((await ws.request('system.status')).result.domains.inference.status).toBe('ok');
 
     // The primary answers again: after the breaker's pause one trial call closes it.
@@ -221,8 +217,10 @@ describe('the model provider hanging', () => {
     expect(turns.at(-1)!.provider).toBe('ollama');
     const answered = expectEachAnsweredOnce(turns, asked);
     const apologies = turns.filter((t) => t.role === 'assistant' && APOLOGY.test(t.text)).length;
-    expect(apologies).toBe(2);
-    figure('faults_model_hang', { messages: asked.length, answered, apologies, viaFallback: 1, lost: asked.length - answered });
+    expect(apologies).toBe(0);
+    const viaFallback = turns.filter((t) => t.role === 'assistant' && t.provider === 'openai').length;
+    expect(viaFallback).toBe(3);
+    figure('faults_model_hang', { messages: asked.length, answered, apologies, viaFallback, lost: asked.length - answered });
   });
 
   it('an Ollama that accepts the connection and never answers is given up on, and works once it answers', async () => {
