@@ -8,6 +8,7 @@ import type { ModelObserver } from '../inference/failover';
 // became of them, model calls and failovers, approvals, schedule runs and channel errors. Label
 // values come from fixed sets (channels, outcomes, provider kinds), never from what people send.
 
+const REMEMBERED_REQUESTS = 1_000;
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export class DomainMetrics {
@@ -21,6 +22,8 @@ export class DomainMetrics {
   private readonly scheduleRuns: Counter<'outcome'>;
   private readonly channelErrors: Counter<'channel' | 'state'>;
   private readonly channelStates = new Map<string, string>();
+  /** Approval ids counted as requested lately (oldest dropped first). */
+  private readonly requested = new Set<string>();
 
   constructor(registry: Registry, bus: EventBus) {
     const registers = [registry];
@@ -36,9 +39,15 @@ export class DomainMetrics {
 
     bus.subscribe((event, payload) => {
       switch (event) {
-        case 'approval.requested':
+        case 'approval.requested': {
+          // A request offered again (its turn resumed after a restart) is still one request.
+          const { id } = payload as EventPayload<'approval.requested'>;
+          if (this.requested.has(id)) break;
+          this.requested.add(id);
+          if (this.requested.size > REMEMBERED_REQUESTS) this.requested.delete(this.requested.values().next().value!);
           this.approvals.inc({ event: 'requested' });
           break;
+        }
         case 'approval.resolved': {
           // Published when decided and again when the approved command finishes: counted once each.
           const { status, run } = payload as EventPayload<'approval.resolved'>;
