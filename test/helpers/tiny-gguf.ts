@@ -10,6 +10,7 @@
  * printable word pieces: a prompt always runs to `maxTokens` and yields clean text.
  */
 import { writeFileSync } from 'node:fs';
+import { mulberry32 } from './prng';
 
 // ---- vocabulary ---------------------------------------------------------------------------
 
@@ -195,17 +196,6 @@ function writeKv(w: ByteWriter, key: string, kv: KvValue): void {
 
 // ---- weights ------------------------------------------------------------------------------
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tensor {
   name: string;
@@ -215,7 +205,7 @@ interface Tensor {
 }
 
 function buildTensors(seed: number): Tensor[] {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const uniform = (n: number, scale = 0.05): Float32Array => {
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = (rand() * 2 - 1) * scale;

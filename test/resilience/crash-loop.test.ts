@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
 import { scanLogs } from '../helpers/log-scan';
+import { mulberry32 as seeded } from '../helpers/prng';
 import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
 import { freePort, spawnServe, waitForStart, type ServeProcess } from '../helpers/serve-process';
@@ -45,17 +46,6 @@ const TOCK_EVERY_MS = 1_100; // a fixed message
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same kill points. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Polls (a condition that throws counts as not yet) until it holds; on a timeout says what it saw. */
 async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number, state: () => unknown = () => ''): Promise<void> {

@@ -21,6 +21,7 @@ import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
 import { fakeWhatsApp } from '../helpers/fake-whatsapp';
 import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
+import { mulberry32 } from '../helpers/prng';
 import { RpcSocket } from '../helpers/rpc-socket';
 import { freePort } from '../helpers/serve-process';
 
@@ -56,13 +57,9 @@ const report = (metric: string, value: number, extra: Record<string, unknown> = 
 // A seeded PRNG (mulberry32): the same seed gives the same cases on every machine.
 
 class Rng {
-  constructor(private state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
