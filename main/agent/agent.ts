@@ -98,27 +98,32 @@ export class Agent {
     return this.active > 0;
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
+  /** Counts work in progress (the tray shows it) and, for a message, how it went and how long it took. */
+  private track<T>(work: Promise<T>, channel?: string): Promise<T> {
     this.active++;
     this.deps.onActivity?.();
-    return work.finally(() => {
-      this.active--;
-      this.deps.onActivity?.();
-    });
+    const started = performance.now();
+    let outcome: 'ok' | 'error' = 'error';
+    return work
+      .then((result) => {
+        outcome = 'ok';
+        return result;
+      })
+      .finally(() => {
+        this.active--;
+        this.deps.onActivity?.();
+        if (channel !== undefined) this.deps.observe?.(channel, outcome, (performance.now() - started) / 1000);
+      });
   }
 
   handle(inbound: Inbound): Promise<Reply> {
     const { store } = this.deps;
     const conversation = inbound.conversationId ? store.get(inbound.conversationId) : store.open(inbound.channel, inbound.peer);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${inbound.conversationId}`);
-    const started = performance.now();
-    const work = this.track(this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text, inbound)));
-    const observe = this.deps.observe;
-    if (observe) void work.then(
-      () => observe(conversation.channel, 'ok', (performance.now() - started) / 1000),
-      () => observe(conversation.channel, 'error', (performance.now() - started) / 1000),
+    return this.track(
+      this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text, inbound)),
+      conversation.channel,
     );
-    return work;
   }
 
   /**

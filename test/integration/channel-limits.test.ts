@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AdapterHooks, ChannelAdapter } from '../../main/channels/adapter';
-import { BUSY_NOTICE, ChannelManager, type InboundLimits } from '../../main/channels/channel-manager';
+import { BUSY_NOTICE, ChannelManager, type ChannelManagerDeps, type InboundLimits } from '../../main/channels/channel-manager';
 import { channelMigrations, ChannelStore } from '../../main/channels/channel-store';
 import { EventBus } from '../../main/events/bus';
 import { createLogger } from '../../main/log/logger';
@@ -27,23 +27,26 @@ class RecordingAdapter implements ChannelAdapter {
   }
 }
 
+/** A channel manager on a real SQLite file, with a controllable clock. */
+function setup(deps: Pick<ChannelManagerDeps, 'agent' | 'policy' | 'limits'>) {
+  vi.useFakeTimers({ now: new Date('2026-05-01T10:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+  const file = path.join(tempDataDir(), 'perch.db');
+  const db = openDatabase(file);
+  migrate(db, file, channelMigrations, '0.0.0');
+  const manager = new ChannelManager({ store: new ChannelStore(db), bus: new EventBus(), log: createLogger({ dir: null, level: 'error', console: false }), ...deps });
+  return { db, manager };
+}
+
 describe('the global rate limit on chat messages', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
   it('takes a minute’s worth at once, then answers the rest as the rate allows', async () => {
-    vi.useFakeTimers({ now: new Date('2026-05-01T10:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
-    const file = path.join(tempDataDir(), 'perch.db');
-    const db = openDatabase(file);
-    migrate(db, file, channelMigrations, '0.0.0');
     const limits: InboundLimits = { senderBurst: 8, senderPerMinute: 20, maxQueuedMessages: 200, globalPerMinute: 6 };
     const senders = Array.from({ length: 10 }, (_, i) => `u${i}`);
-    const manager = new ChannelManager({
-      store: new ChannelStore(db),
+    const { db, manager } = setup({
       agent: { handle: async ({ text }) => ({ conversationId: 'c', messageId: 1, text: `re: ${text}` }) },
-      bus: new EventBus(),
-      log: createLogger({ dir: null, level: 'error', console: false }),
       policy: () => ({ allowFrom: senders, dmPolicy: 'allowlist', groupPolicy: 'off', pairingTtlMinutes: 60 }),
       limits: () => limits,
     });
@@ -73,13 +76,8 @@ describe('the global rate limit on chat messages', () => {
   });
 
   it('takes on the oldest waiting message over every channel, leaves a paused channel’s waiting, and retries after a failure', async () => {
-    vi.useFakeTimers({ now: new Date('2026-05-01T10:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
-    const file = path.join(tempDataDir(), 'perch.db');
-    const db = openDatabase(file);
-    migrate(db, file, channelMigrations, '0.0.0');
     let failOnce = true;
-    const manager = new ChannelManager({
-      store: new ChannelStore(db),
+    const { db, manager } = setup({
       agent: {
         handle: async ({ text }) => {
           if (text === 'fails once' && failOnce) {
@@ -90,8 +88,6 @@ describe('the global rate limit on chat messages', () => {
           return { conversationId: 'c', messageId: 1, text: `re: ${text}` };
         },
       },
-      bus: new EventBus(),
-      log: createLogger({ dir: null, level: 'error', console: false }),
       policy: () => ({ allowFrom: ['p'], dmPolicy: 'open', groupPolicy: 'off', pairingTtlMinutes: 60 }),
       limits: () => ({ senderBurst: 100, senderPerMinute: 100, maxQueuedMessages: 200, globalPerMinute: 6 }),
     });

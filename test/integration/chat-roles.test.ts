@@ -7,7 +7,9 @@ import type { Core } from '../../main/core';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
-import { freePort } from '../helpers/serve-process';
+import { startTelegramEmulator, telegramChats, untilChannelConnected } from '../helpers/telegram-chat';
+
+type Chats = ReturnType<typeof telegramChats>;
 
 // Who may do what from a chat, against the Bot API emulator and the scripted model: the owner (the
 // first allowFrom entry, in a direct chat) has every tool and command; an allowed contact gets the
@@ -24,9 +26,12 @@ describe('chat roles and the bounded model queue', () => {
   let model: ModelServer;
   let core: Core;
   let ws: RpcSocket;
+  let sentTo: Chats['sentTo'];
+  let send: Chats['send'];
+  let exchange: Chats['exchange'];
   beforeAll(async () => {
-    emulator = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 60 });
-    await emulator.start();
+    emulator = await startTelegramEmulator();
+    ({ sentTo, send, exchange } = telegramChats(emulator, BOT_TOKEN));
     model = await startOpenAIServer();
     core = await startTestCore({
       PERCH_TELEGRAM_TOKEN: BOT_TOKEN,
@@ -35,7 +40,7 @@ describe('chat roles and the bounded model queue', () => {
       PERCH_MODEL: `openai:gpt-test@${model.url}/v1`,
     });
     ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    for (let i = 0; i < 100 && (await ws.request('channels.list')).result.items[0]?.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
+    await untilChannelConnected(ws);
   });
   afterAll(async () => {
     ws.close();
@@ -44,12 +49,6 @@ describe('chat roles and the bounded model queue', () => {
     await emulator.stop();
   });
 
-  const sentTo = (id: number): string[] =>
-    (emulator.storage.botMessages as any[]).filter((u) => String(u.message.chat_id) === String(id)).map((u) => u.message.text);
-  async function send(id: number, text: string): Promise<void> {
-    const c = emulator.getClient(BOT_TOKEN, { userId: id, chatId: id });
-    await c.sendMessage(c.makeMessage(text));
-  }
   async function waitFor<T>(read: () => T, done: (value: T) => boolean, ms = 10_000): Promise<T> {
     const deadline = Date.now() + ms;
     let value = read();
@@ -58,11 +57,6 @@ describe('chat roles and the bounded model queue', () => {
       value = read();
     }
     return value;
-  }
-  async function exchange(id: number, text: string, count = 1): Promise<string[]> {
-    const before = sentTo(id).length;
-    await send(id, text);
-    return (await waitFor(() => sentTo(id), (s) => s.length >= before + count)).slice(before);
   }
   /** The tools the model was offered in the last request that carried this text. */
   const offeredFor = (text: string): string[] =>

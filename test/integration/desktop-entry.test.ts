@@ -7,14 +7,7 @@ import { IPC_CALL, IPC_EVENT } from '../../electron/ipc-channels';
 // launch quits and the first one shows its window).
 
 const electron = vi.hoisted(() => ({ current: {} as Record<string, unknown> }));
-vi.mock('electron', () => {
-  // Each test sets what these names are (read when the module under test uses them).
-  const mod: Record<string, unknown> = {};
-  for (const key of ['app', 'BrowserWindow', 'contextBridge', 'ipcMain', 'ipcRenderer', 'Menu', 'nativeImage', 'Notification', 'session', 'shell', 'Tray']) {
-    Object.defineProperty(mod, key, { enumerable: true, get: () => electron.current[key] });
-  }
-  return mod;
-});
+vi.mock('electron', async () => (await import('../helpers/electron-stand-in')).electronStandIn(electron));
 
 afterEach(() => {
   vi.resetModules();

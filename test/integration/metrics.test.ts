@@ -4,7 +4,7 @@ import type { Core } from '../../main/core';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
-import { freePort } from '../helpers/serve-process';
+import { startTelegramEmulator, telegramChats, untilChannelConnected } from '../helpers/telegram-chat';
 
 // /metrics counts what Perch did, not only the gateway's calls: chat messages by outcome, answered
 // messages with their times, model calls and failovers, approvals, schedule runs, channel errors.
@@ -20,8 +20,7 @@ describe('/metrics', () => {
   let core: Core;
   let ws: RpcSocket;
   beforeAll(async () => {
-    emulator = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 60 });
-    await emulator.start();
+    emulator = await startTelegramEmulator();
     down = await startOpenAIServer();
     down.failing = true;
     up = await startOpenAIServer();
@@ -33,7 +32,7 @@ describe('/metrics', () => {
     });
     ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
     await ws.request('settings.update', { patch: { models: { fallback: [`openai:gpt-up@${up.url}/v1`] } } });
-    for (let i = 0; i < 100 && (await ws.request('channels.list')).result.items[0]?.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
+    await untilChannelConnected(ws);
   });
   afterAll(async () => {
     ws.close();
@@ -62,10 +61,8 @@ describe('/metrics', () => {
     // A dashboard message: the first model fails, the fallback answers.
     expect((await ws.request('chat.send', { text: 'count me' })).result.text).toBe('You said: count me');
     // Telegram: the owner is answered, a stranger is not.
-    for (const [id, text] of [[OWNER, 'hello metrics'], [STRANGER, 'let me in']] as const) {
-      const c = emulator.getClient(BOT_TOKEN, { userId: id, chatId: id });
-      await c.sendMessage(c.makeMessage(text));
-    }
+    const { send } = telegramChats(emulator, BOT_TOKEN);
+    for (const [id, text] of [[OWNER, 'hello metrics'], [STRANGER, 'let me in']] as const) await send(id, text);
     await until(() => (emulator.storage.botMessages as any[]).some((u) => u.message.text === 'You said: hello metrics'));
     // An approval requested and denied.
     await ws.request('events.subscribe', { events: ['approval.requested'] });

@@ -9,27 +9,35 @@ import { openDatabase } from '../../main/store/database';
 import { migrate } from '../../main/store/migrations';
 import { tempDataDir } from '../helpers/data-dir';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
-import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
+import { startOpenAIServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
 
 // Taking the owner's data out and away: a JSON archive of a conversation or of everything, from
 // the dashboard (RPC) and from a chat (/export), and wiping a conversation with its memory rows,
 // from the dashboard and from a chat (/wipe confirm).
 
+/** A core answering with the scripted model, and a signed-in socket. */
+async function openCore(): Promise<{ core: Core; ws: RpcSocket; close(): Promise<void> }> {
+  const model = await startOpenAIServer();
+  const core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${model.url}/v1` });
+  const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+  return {
+    core,
+    ws,
+    close: async () => {
+      ws.close();
+      await core.stop();
+      await model.close();
+    },
+  };
+}
+
 describe('export and wipe', () => {
-  let model: ModelServer;
   let core: Core;
   let ws: RpcSocket;
-  beforeAll(async () => {
-    model = await startOpenAIServer();
-    core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${model.url}/v1` });
-    ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-  });
-  afterAll(async () => {
-    ws.close();
-    await core.stop();
-    await model.close();
-  });
+  let close: () => Promise<void>;
+  beforeAll(async () => ({ core, ws, close } = await openCore()));
+  afterAll(() => close());
 
   it('exports a conversation and everything as JSON archives, from the dashboard and from the chat', async () => {
     const { conversationId } = (await ws.request('chat.send', { text: 'the blue door code is 4711' })).result;
@@ -70,19 +78,11 @@ describe('export and wipe', () => {
 });
 
 describe('retention', () => {
-  let model: ModelServer;
   let core: Core;
   let ws: RpcSocket;
-  beforeAll(async () => {
-    model = await startOpenAIServer();
-    core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${model.url}/v1` });
-    ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-  });
-  afterAll(async () => {
-    ws.close();
-    await core.stop();
-    await model.close();
-  });
+  let close: () => Promise<void>;
+  beforeAll(async () => ({ core, ws, close } = await openCore()));
+  afterAll(() => close());
 
   const DAY = 86_400_000;
   const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();

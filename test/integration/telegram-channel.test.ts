@@ -7,7 +7,9 @@ import { FLOOD_NOTICE } from '../../main/channels/channel-manager';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
-import { freePort } from '../helpers/serve-process';
+import { startTelegramEmulator, telegramChats, untilChannelConnected } from '../helpers/telegram-chat';
+
+type Chats = ReturnType<typeof telegramChats>;
 
 // Perch on Telegram, end to end against the Bot API emulator: allowed and unknown senders,
 // pause / resume, and approvals decided with buttons.
@@ -22,9 +24,12 @@ describe('the Telegram channel', () => {
   let model: ModelServer;
   let core: Core;
   let ws: RpcSocket;
+  let sentTo: Chats['sentTo'];
+  let send: Chats['send'];
+  let exchange: Chats['exchange'];
   beforeAll(async () => {
-    emulator = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 60 });
-    await emulator.start();
+    emulator = await startTelegramEmulator();
+    ({ sentTo, send, exchange } = telegramChats(emulator, BOT_TOKEN));
     model = await startOpenAIServer();
     core = await startTestCore({
       PERCH_TELEGRAM_TOKEN: BOT_TOKEN,
@@ -33,7 +38,7 @@ describe('the Telegram channel', () => {
       PERCH_MODEL: `openai:gpt-test@${model.url}/v1`,
     });
     ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    for (let i = 0; i < 100 && (await ws.request('channels.list')).result.items[0]?.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
+    await untilChannelConnected(ws);
   });
   afterAll(async () => {
     ws.close();
@@ -44,25 +49,11 @@ describe('the Telegram channel', () => {
 
   /** Sends a message and waits until the channel has stored it (for checking that nothing comes back). */
   async function sendAndSettle(id: number, text: string, extra: object = {}, chatId = id): Promise<void> {
-    const c = emulator.getClient(BOT_TOKEN, { userId: id, chatId });
-    await c.sendMessage(c.makeMessage(text, extra));
+    await send(id, text, extra, chatId);
     for (let i = 0; i < 200 && !core.db.prepare('SELECT 1 FROM inbound_messages WHERE text = ?').get(text); i++) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 200));
   }
 
-  /** What the bot has sent to a chat so far (read from the emulator's store: the client's own
-   * polling keeps running after its timeout and would swallow later replies). */
-  const sentTo = (id: number): string[] =>
-    (emulator.storage.botMessages as any[]).filter((u) => String(u.message.chat_id) === String(id)).map((u) => u.message.text);
-  /** Sends from a user and collects what the bot sends back, until `count` messages came or time ran out. */
-  async function exchange(id: number, text: string, count = 1, waitMs = 5_000): Promise<string[]> {
-    const before = sentTo(id).length;
-    const c = emulator.getClient(BOT_TOKEN, { userId: id, chatId: id });
-    await c.sendMessage(c.makeMessage(text));
-    const deadline = Date.now() + waitMs;
-    while (sentTo(id).length < before + count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return sentTo(id).slice(before);
-  }
 
   it('is listed as connected', async () => {
     const telegram = { channel: 'telegram', state: 'connected', paused: false, detail: '@TestNameBot', nextRetryAt: null };
@@ -206,6 +197,7 @@ describe('the Telegram channel', () => {
     model.delayMs = 0;
     emulator = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 60 });
     await emulator.start();
+    ({ sentTo, send, exchange } = telegramChats(emulator, BOT_TOKEN)); // chats on the new emulator
     await ws.waitFor((f) => f.method === 'channel.status' && f.params.state === 'connected', 15_000);
     for (let i = 0; i < 200 && sentTo(OWNER).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));

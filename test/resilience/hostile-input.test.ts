@@ -35,13 +35,7 @@ import { freePort } from '../helpers/serve-process';
 
 // The Electron module is a stand-in (its binary cannot run here); only the window test uses it.
 const electron = vi.hoisted(() => ({ current: {} as Record<string, unknown> }));
-vi.mock('electron', () => {
-  const mod: Record<string, unknown> = {};
-  for (const key of ['app', 'BrowserWindow', 'contextBridge', 'ipcMain', 'ipcRenderer', 'Menu', 'nativeImage', 'Notification', 'session', 'shell', 'Tray']) {
-    Object.defineProperty(mod, key, { enumerable: true, get: () => electron.current[key] });
-  }
-  return mod;
-});
+vi.mock('electron', async () => (await import('../helpers/electron-stand-in')).electronStandIn(electron));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const until = async (check: () => boolean, ms = 5_000, what = 'a condition') => {
