@@ -14,6 +14,7 @@ import { authHandlers, rotationHandlers } from './auth/handlers';
 import { secretHandlers } from './secrets/handlers';
 import { authMigrations, Credentials, LOGIN_CODE_TTL_MS, resolveGatewayToken, type TokenSource } from './auth/credentials';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
+import { scrubSecretEnv } from './config/secret-env';
 import type { EventPayload } from './contract/events';
 import type { Result } from './contract/methods';
 import { EventBus } from './events/bus';
@@ -123,6 +124,8 @@ export interface Core {
 export async function startCore(options: CoreOptions): Promise<Core> {
   const env = options.env ?? process.env;
   const config = readRuntimeConfig(env);
+  // Read once, then gone from this process: approved commands must not find them in /proc.
+  const scrubbed = scrubSecretEnv();
   const startedAt = new Date();
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
@@ -149,6 +152,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       level: config.overrides.logLevel ?? 'info',
       console: options.consoleLog ?? true,
     });
+    if (scrubbed.error) log.warn('secrets passed in the environment could not be wiped from /proc/self/environ', { error: scrubbed.error, variables: scrubbed.removed });
     const runDir = openRunDir(config.dataDir, (message, fields) => log.warn(message, fields));
     cleanup.push(() => runDir.close());
 

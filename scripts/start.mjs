@@ -70,6 +70,9 @@ if (headlessOnly) {
     await runHeadless(electron.reason);
   } else {
     const started = Date.now();
+    // The core in Electron wipes secrets from its own environment block once read. This launcher
+    // keeps its copy (it may fall back to headless with it), as do npm and the shell above it, which
+    // Perch cannot reach: secrets belong in the keychain (secrets.set), not in the environment.
     const child = spawn(electron.path, [root], { stdio: 'inherit' });
     child.on('exit', (code, signal) => {
       // A desktop that dies at once (missing libraries, no GPU access…) falls back to headless.

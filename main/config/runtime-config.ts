@@ -10,6 +10,7 @@ import {
   settingsPatchSchema,
   type SettingsPatch,
 } from '../contract/settings';
+import { SECRET_ENV_VARS } from './secret-env';
 
 // The environment variables of product.md, validated at start. Variables that mirror a setting
 // override the stored value (and are reported as such); the others configure the process.
@@ -127,7 +128,7 @@ export function readRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
 
 // Secrets are never echoed back, not even in an error message.
 function shown(name: VarName, raw: string): string {
-  if (name === 'PERCH_GATEWAY_TOKEN' || name === 'PERCH_OPENAI_API_KEY' || name === 'PERCH_TELEGRAM_TOKEN') {
+  if ((SECRET_ENV_VARS as readonly string[]).includes(name)) {
     return `<${raw.length} characters>`;
   }
   return raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
