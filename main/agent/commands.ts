@@ -1,4 +1,6 @@
 import type { ChatProvider } from '../inference/provider';
+import { EmptyNote, NoteNotText } from '../memory/note-files';
+import { ExportRefused } from '../privacy/export-file';
 import type { ConversationStore } from './conversation-store';
 
 // Chat commands, answered without the model. Unknown "/words" go to the model as ordinary text.
@@ -60,8 +62,14 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Com
     case 'remember': {
       if (!ctx.memory) return 'Memory is not available.';
       if (!rest) return 'Usage: /remember TEXT — for example: /remember the spare key is under the blue pot';
-      const { file, line } = await ctx.memory.write(rest);
-      return `Remembered (notes/${file}, line ${line}).`;
+      try {
+        const { file, line } = await ctx.memory.write(rest);
+        return `Remembered (notes/${file}, line ${line}).`;
+      } catch (error) {
+        // Told in the chat: a failed turn would be tried again, to the same end.
+        if (error instanceof EmptyNote || error instanceof NoteNotText) return error.message;
+        throw error;
+      }
     }
     case 'forget': {
       if (!ctx.memory) return 'Memory is not available.';
@@ -74,8 +82,13 @@ export async function runCommand(text: string, ctx: CommandContext): Promise<Com
       return ctx.reminders ? reminders(rest, ctx.conversationId, ctx.reminders) : 'Reminders are not available.';
     case 'export': {
       if (!ctx.privacy) return 'Export is not available.';
-      const { file, messages } = ctx.privacy.export(ctx.conversationId);
-      return `Exported this conversation (${messages} messages) to ${file}.`;
+      try {
+        const { file, messages } = ctx.privacy.export(ctx.conversationId);
+        return `Exported this conversation (${messages} messages) to ${file}.`;
+      } catch (error) {
+        if (error instanceof ExportRefused) return error.message;
+        throw error;
+      }
     }
     case 'wipe': {
       if (!ctx.privacy) return 'Wiping is not available.';

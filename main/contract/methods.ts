@@ -272,9 +272,16 @@ export const methods = {
     result: z.object({ files: z.array(z.string()), lines: z.number().int() }),
   }),
   'memory.status': method({
-    summary: 'How memory searches (hybrid or keyword-only, and why), what is indexed, and where the notes folder is.',
+    summary: 'How memory searches (hybrid or keyword-only, and why), what is indexed, the files left out of the index (by name, with why: binary, not UTF-8, too big), and where the notes folder is.',
     params: noParams,
-    result: z.object({ mode: z.enum(['hybrid', 'keyword']), detail: z.string(), degraded: z.boolean(), notesDir: z.string() }),
+    result: z.object({
+      mode: z.enum(['hybrid', 'keyword']),
+      detail: z.string(),
+      degraded: z.boolean(),
+      /** The first 20 files left out, in name order. */
+      skipped: z.array(z.object({ file: z.string(), reason: z.string() })),
+      notesDir: z.string(),
+    }),
   }),
   'memory.notes': method({
     summary: 'The note files in the notes folder, newest first, and whether each is in the index.',

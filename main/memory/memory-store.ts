@@ -331,6 +331,11 @@ export class MemoryStore {
     return (this.sql('SELECT id, path, source, start_line, end_line, text FROM memory_chunks WHERE id = ?').get(id) as ChunkRow | undefined) ?? null;
   }
 
+  /** Files left out of the index, by name and why, in name order. */
+  skippedFiles(limit: number): Array<{ file: string; reason: string }> {
+    return this.sql('SELECT path AS file, skipped AS reason FROM memory_files WHERE skipped IS NOT NULL ORDER BY path LIMIT ?').all(limit) as Array<{ file: string; reason: string }>;
+  }
+
   counts(): { files: number; skipped: number; chunks: number; embedded: number } {
     return this.sql(
       `SELECT (SELECT count(*) FROM memory_files) AS files, (SELECT count(*) FROM memory_files WHERE skipped IS NOT NULL) AS skipped,

@@ -9,13 +9,13 @@ import { writeFileAtomic } from '../store/atomic-write';
 import { chunkMarkdown, CHUNK_CHARS, type Chunk } from './chunker';
 import { ftsQuery, ftsText } from './fts-text';
 import type { MemorySource, MemoryStore, NewChunk } from './memory-store';
+import { EmptyNote, listNotes, NoteNotText, readNote } from './note-files';
 import { NotesWatcher } from './notes-watcher';
 
 // What Perch remembers: markdown notes in <data dir>/notes (edited here or in any editor) and
 // conversation transcripts, indexed for keyword (FTS5) and meaning (sqlite-vec) search and ranked
 // together by reciprocal-rank fusion. Without an embedding model it searches by keyword alone.
 
-export const NOTE_EXTENSIONS = new Set(['.md', '.markdown', '.txt']);
 /** Bigger files are notes of another kind (exports, logs): skipped, and listed as skipped. */
 export const MAX_NOTE_BYTES = 2 * 1024 * 1024;
 /** Candidates taken from each side before fusing. */
@@ -63,6 +63,8 @@ export interface SearchOptions {
 }
 
 export class EmptyQuery extends Error {}
+/** How many skipped files memory.status names. */
+const SKIPPED_LISTED = 20;
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
@@ -151,12 +153,9 @@ export class Memory {
     const indexed = new Set(this.deps.store.paths('notes'));
     return listNotes(this.deps.notesDir)
       .flatMap((file) => {
-        try {
-          const stat = fs.statSync(path.join(this.deps.notesDir, file));
-          return [{ file, bytes: stat.size, modifiedAt: stat.mtime.toISOString(), indexed: indexed.has(file) }];
-        } catch {
-          return []; // deleted meanwhile
-        }
+        // Listed notes are regular files (no links), so lstat describes the note itself.
+        const stat = fs.lstatSync(path.join(this.deps.notesDir, file), { throwIfNoEntry: false });
+        return stat?.isFile() ? [{ file, bytes: stat.size, modifiedAt: stat.mtime.toISOString(), indexed: indexed.has(file) }] : []; // else deleted meanwhile
       })
       .sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
   }
@@ -172,23 +171,22 @@ export class Memory {
     return this.deps.notesDir;
   }
 
-  /** (Re-)indexes one note by its path relative to the notes folder; a missing file is dropped. */
+  /**
+   * (Re-)indexes one note by its path relative to the notes folder. What is missing or no note
+   * (a symbolic link, a folder, anything outside the folder) is dropped from the index.
+   */
   async indexNote(file: string): Promise<'indexed' | 'unchanged' | 'removed' | 'skipped'> {
     const { store } = this.deps;
-    const full = path.join(this.deps.notesDir, file);
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(full);
-    } catch {
+    const note = readNote(this.deps.notesDir, file, MAX_NOTE_BYTES);
+    if (note.kind === 'absent') {
       if (store.file(file)) store.removeFile(file);
       return 'removed';
     }
-    if (!stat.isFile()) return 'skipped';
-    if (stat.size > MAX_NOTE_BYTES) {
-      store.skipFile(file, 'notes', `size:${stat.size}`, stat.size, `larger than ${MAX_NOTE_BYTES / 1024 / 1024} MiB`);
+    if (note.kind === 'too-big') {
+      store.skipFile(file, 'notes', `size:${note.size}`, note.size, `larger than ${MAX_NOTE_BYTES / 1024 / 1024} MiB`);
       return 'skipped';
     }
-    const bytes = fs.readFileSync(full);
+    const bytes = note.bytes;
     const hash = sha256(bytes);
     if (store.file(file)?.hash === hash) return 'unchanged';
     const text = decodeNote(bytes);
@@ -228,15 +226,26 @@ export class Memory {
     return chunks.length;
   }
 
-  /** Appends a dated note (today's file) and indexes it at once. */
+  /**
+   * Appends a dated note (today's file) and indexes it at once. Control characters are stripped
+   * (one NUL would make the whole day's file look binary); a day's file already holding some is
+   * cleaned too. A link in the day file's place is replaced, never written or read through.
+   */
   async write(text: string): Promise<{ file: string; line: number }> {
+    const clean = stripControls(text).trim().replace(/\s*\n\s*/g, ' ');
+    if (!clean) throw new EmptyNote('The note is empty (once control characters are left out).');
     const now = this.now();
     const day = now.toISOString().slice(0, 10);
     const file = `${day}.md`;
     const full = path.join(this.deps.notesDir, file);
     fs.mkdirSync(this.deps.notesDir, { recursive: true });
-    const existing = fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : `# ${day}\n`;
-    const entry = `- ${now.toISOString().slice(11, 16)} ${text.trim().replace(/\s*\n\s*/g, ' ')}`;
+    const found = readNote(this.deps.notesDir, file, MAX_NOTE_BYTES);
+    if (found.kind === 'too-big') throw new NoteNotText(`notes/${file} is larger than ${MAX_NOTE_BYTES / 1024 / 1024} MiB: not appended to.`);
+    const decoded = found.kind === 'note' ? decodeText(found.bytes) : `# ${day}\n`;
+    // Not UTF-8: someone else's file under this name; rewriting it would garble it.
+    if (decoded === null) throw new NoteNotText(`notes/${file} is not UTF-8 text: not appended to.`);
+    const existing = stripControls(decoded);
+    const entry = `- ${now.toISOString().slice(11, 16)} ${clean}`;
     const content = `${existing.replace(/\n*$/, '\n')}${entry}\n`;
     writeFileAtomic(full, content);
     await this.indexNote(file);
@@ -261,7 +270,9 @@ export class Memory {
     let lines = 0;
     for (const file of notes) {
       const full = path.join(this.deps.notesDir, file);
-      const text = decodeNote(fs.readFileSync(full));
+      const note = readNote(this.deps.notesDir, file, MAX_NOTE_BYTES);
+      if (note.kind !== 'note') continue;
+      const text = decodeNote(note.bytes);
       if (typeof text !== 'string' || !text.toLowerCase().includes(lower)) continue;
       const kept = text.split('\n').filter((line) => !line.toLowerCase().includes(lower));
       lines += text.split('\n').length - kept.length;
@@ -319,14 +330,17 @@ export class Memory {
     return { items, mode };
   }
 
-  status(): { mode: 'hybrid' | 'keyword'; detail: string; degraded: boolean } {
+  /** How search works now, and the files left out of the index by name (the first SKIPPED_LISTED). */
+  status(): { mode: 'hybrid' | 'keyword'; detail: string; degraded: boolean; skipped: Array<{ file: string; reason: string }> } {
     const counts = this.deps.store.counts();
     const spec = this.deps.embedSpec();
-    const size = `${counts.files} file(s), ${counts.chunks} chunk(s)${counts.skipped ? `, ${counts.skipped} skipped` : ''}`;
-    if (!spec) return { mode: 'keyword', detail: `keyword-only (no embedding model configured); ${size}`, degraded: false };
-    if (this.lastEmbedError) return { mode: 'keyword', detail: `keyword-only for now: ${this.lastEmbedError}; ${size}`, degraded: true };
+    const skipped = this.deps.store.skippedFiles(SKIPPED_LISTED);
+    const named = skipped.length ? ` (${skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ')}${counts.skipped > 3 ? '; …' : ''})` : '';
+    const size = `${counts.files} file(s), ${counts.chunks} chunk(s)${counts.skipped ? `, ${counts.skipped} skipped${named}` : ''}`;
+    if (!spec) return { mode: 'keyword', detail: `keyword-only (no embedding model configured); ${size}`, degraded: false, skipped };
+    if (this.lastEmbedError) return { mode: 'keyword', detail: `keyword-only for now: ${this.lastEmbedError}; ${size}`, degraded: true, skipped };
     const pending = counts.chunks - counts.embedded;
-    return { mode: 'hybrid', detail: `hybrid with ${spec}; ${size}${pending ? `, ${pending} waiting for vectors` : ''}`, degraded: false };
+    return { mode: 'hybrid', detail: `hybrid with ${spec}; ${size}${pending ? `, ${pending} waiting for vectors` : ''}`, degraded: false, skipped };
   }
 
   /** Vectors for texts, from the cache or the model (in batches); empty without a model. */
@@ -425,27 +439,21 @@ export class Memory {
 /** Text of a note, or why it cannot be indexed. */
 function decodeNote(bytes: Buffer): string | { skipped: string } {
   if (bytes.subarray(0, 8192).includes(0)) return { skipped: 'binary file' };
+  return decodeText(bytes) ?? { skipped: 'not valid UTF-8' };
+}
+
+function decodeText(bytes: Buffer): string | null {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { skipped: 'not valid UTF-8' };
+    return null;
   }
 }
 
-/** Note files under the folder, as paths relative to it (hidden files and folders left out). */
-export function listNotes(dir: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true, recursive: true });
-  } catch {
-    return [];
-  }
-  return entries
-    .filter((e) => e.isFile() && NOTE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .filter((rel) => !rel.split(path.sep).some((part) => part.startsWith('.')))
-    .sort();
-}
+/** C0 and C1 control characters and DEL, except tab, newline and carriage return. */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+export const stripControls = (text: string) => text.replace(CONTROLS, '');
 
 /** A transcript's said words (user and assistant) in chunks of about CHUNK_CHARS, by message id. */
 function transcriptChunks(messages: TranscriptMessage[]): Chunk[] {

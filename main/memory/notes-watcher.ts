@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger';
+import { classify, isNoteName, listNotes } from './note-files';
 
 // Watches the notes folder and reports which note changed, once per burst: editors save with a
 // temporary file and a rename, or in several writes, and each produces events. On Linux, Node's
 // recursive watching misses the deletion of a file that was replaced by a rename, so there every
-// folder gets a watcher of its own (inotify on a directory sees all of its entries).
+// folder gets a watcher of its own (inotify on a directory sees all of its entries). Which paths
+// are notes and folders is decided by note-files (as for the start-up scan): links are not followed.
 
 const DEBOUNCE_MS = 300;
-const NOTE = /\.(md|markdown|txt)$/i;
-const hidden = (rel: string) => rel.split(path.sep).some((part) => part.startsWith('.'));
 
 export class NotesWatcher {
   private readonly watchers = new Map<string, fs.FSWatcher>();
@@ -38,15 +38,15 @@ export class NotesWatcher {
 
   private watchTree(rel: string): void {
     this.watch(rel, false);
-    let entries: fs.Dirent[] = [];
+    let names: string[] = [];
     try {
-      entries = fs.readdirSync(path.join(this.dir, rel), { withFileTypes: true });
+      names = fs.readdirSync(path.join(this.dir, rel));
     } catch {
       return;
     }
-    for (const entry of entries) {
-      const child = path.join(rel, entry.name);
-      if (entry.isDirectory() && !hidden(child)) this.watchTree(child);
+    for (const name of names) {
+      const child = path.join(rel, name);
+      if (classify(this.dir, child) === 'folder') this.watchTree(child);
     }
   }
 
@@ -68,20 +68,14 @@ export class NotesWatcher {
   }
 
   private seen(rel: string): void {
-    if (hidden(rel)) return;
-    if (this.perDirectory) {
-      const stat = fs.statSync(path.join(this.dir, rel), { throwIfNoEntry: false });
-      if (stat?.isDirectory()) {
-        // A new (or moved-in) folder: watch it, and report what it already holds.
-        this.watchTree(rel);
-        for (const entry of fs.readdirSync(path.join(this.dir, rel), { recursive: true, withFileTypes: true })) {
-          const file = path.relative(this.dir, path.join(entry.parentPath, entry.name));
-          if (entry.isFile() && NOTE.test(file)) this.debounce(file);
-        }
-        return;
-      }
+    if (this.perDirectory && classify(this.dir, rel) === 'folder') {
+      // A new (or moved-in) real folder: watch it, and report the notes it already holds.
+      this.watchTree(rel);
+      for (const file of listNotes(this.dir, rel)) this.debounce(file);
+      return;
     }
-    if (NOTE.test(rel)) this.debounce(rel);
+    // Named like a note: indexing reads it only if it is one (a link in its place is dropped).
+    if (isNoteName(rel)) this.debounce(rel);
   }
 
   private debounce(file: string): void {

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { ConversationStore } from '../agent/conversation-store';
 import type { archiveSchema } from '../contract/methods';
-import { writeFileAtomic } from '../store/atomic-write';
+import { writeExport } from './export-file';
 
 // The owner's data, taken out or taken away: a JSON archive of one conversation or of all of them,
 // and wiping a conversation together with its memory rows and the chat messages stored for it.
@@ -38,14 +37,14 @@ export class Privacy {
     };
   }
 
-  /** Writes the archive into <data dir>/exports (readable only by this user); returns the file. */
+  /**
+   * Writes the archive into <data dir>/exports (readable only by this user); returns the file.
+   * Throws ExportRefused when exports/ is a link (never written through).
+   */
   exportToFile(conversationId?: string): { file: string; conversations: number; messages: number } {
     const archive = this.archive(conversationId);
-    const dir = path.join(this.deps.dataDir, 'exports');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stamp = archive.exportedAt.replace(/[:.]/g, '-');
-    const file = path.join(dir, `perch-${conversationId ?? 'all'}-${stamp}.json`);
-    writeFileAtomic(file, JSON.stringify(archive, null, 2), 0o600);
+    const file = writeExport(path.join(this.deps.dataDir, 'exports'), `perch-${conversationId ?? 'all'}-${stamp}.json`, JSON.stringify(archive, null, 2));
     return { file, conversations: archive.conversations.length, messages: archive.conversations.reduce((n, c) => n + c.messages.length, 0) };
   }
 

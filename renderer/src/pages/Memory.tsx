@@ -179,6 +179,16 @@ function IndexCard({ refresh }: { refresh: number }) {
           <span className="muted">…</span>
         )}
       </p>
+      {memory?.skipped.length ? (
+        <ul className="rows" data-testid="memory-skipped" aria-label="Files left out of the index">
+          {memory.skipped.map((s) => (
+            <li key={s.file}>
+              <code className="grow">{s.file}</code>
+              <Badge state="degraded" label={`not indexed: ${s.reason}`} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {scanned ? <p role="status">{scanned}</p> : null}
       <div className="mem-progress" data-testid="memory-progress" role="status" aria-live="polite">
         {progress ? (
