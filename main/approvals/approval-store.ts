@@ -48,6 +48,17 @@ export const approvalMigrations: Migration[] = [
           last_used_at TEXT) STRICT;
       `),
   },
+  {
+    domain: 'approvals',
+    version: 2,
+    name: 'risk level and whether a rule may cover it',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE approvals ADD COLUMN risk_level TEXT NOT NULL DEFAULT 'caution' CHECK (risk_level IN ('high', 'caution', 'none'));
+        ALTER TABLE approvals ADD COLUMN no_rule_reason TEXT;
+        UPDATE approvals SET no_rule_reason = 'it was asked for before this version of Perch could check it';
+      `),
+  },
 ];
 
 interface ApprovalRow {
@@ -58,6 +69,8 @@ interface ApprovalRow {
   cwd: string;
   hash: string;
   risk: string;
+  risk_level: Approval['riskLevel'];
+  no_rule_reason: string | null;
   conversation_id: string | null;
   channel: string | null;
   status: Approval['status'];
@@ -76,6 +89,8 @@ const toApproval = (r: ApprovalRow): Approval => ({
   command: r.command,
   cwd: r.cwd,
   risk: r.risk,
+  riskLevel: r.risk_level,
+  noRuleReason: r.no_rule_reason,
   conversationId: r.conversation_id,
   channel: r.channel,
   status: r.status,
@@ -108,6 +123,8 @@ export interface NewApproval {
   cwd: string;
   hash: string;
   risk: string;
+  riskLevel: Approval['riskLevel'];
+  noRuleReason: string | null;
   conversationId: string | null;
   channel: string | null;
   ttlMs: number;
@@ -132,9 +149,9 @@ export class ApprovalStore {
     for (;;) {
       const id = newId();
       const result = this.sql(
-        `INSERT OR IGNORE INTO approvals (id, tool, args, command, cwd, hash, risk, conversation_id, channel, status, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      ).run(id, a.tool, JSON.stringify(a.args), a.command, a.cwd, a.hash, a.risk, a.conversationId, a.channel, now.toISOString(), expiresAt);
+        `INSERT OR IGNORE INTO approvals (id, tool, args, command, cwd, hash, risk, risk_level, no_rule_reason, conversation_id, channel, status, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      ).run(id, a.tool, JSON.stringify(a.args), a.command, a.cwd, a.hash, a.risk, a.riskLevel, a.noRuleReason, a.conversationId, a.channel, now.toISOString(), expiresAt);
       if (result.changes === 1) return this.get(id)!;
     }
   }

@@ -1,267 +1,108 @@
-import os from 'node:os';
-import path from 'node:path';
-import { parse, type ParseEntry } from 'shell-quote';
+import { callRisks, type AnalysisContext, type Risk, type RiskKind } from './command-risks';
+import { hiddenCharacters, linesOf, visible } from './hidden-text';
+import { parseShell, ShellSyntaxError, type Construct, type ShellCall, type ShellScript } from './shell-syntax';
 
-// What a command line would do, from a real parse of it (shell-quote's tokenizer, plus our own
-// check for unterminated quotes, which it forgives): the simple commands it runs, how they are
-// joined, where output is redirected, and the risks the owner should see before approving.
+// What a command line would do, from a real sh/Bash parse of it: every simple command it runs
+// (nested ones too), whether it is one plain command that an "always allow" rule may cover, and
+// the risks the owner should see before approving. It never throws for what the owner may see:
+// a line that cannot be analysed is shown with a note saying so.
+
+export type { AnalysisContext, Risk, RiskKind } from './command-risks';
 
 export class CommandParseError extends Error {}
 
-export type RiskKind = 'delete' | 'privilege' | 'network' | 'pipe-to-shell' | 'outside-workspace' | 'secrets';
-
-export interface Risk {
-  kind: RiskKind;
-  detail: string;
-}
-
-interface Redirect {
-  op: string;
-  target: string;
-}
-
-interface SimpleCommand {
-  argv: string[];
-  redirects: Redirect[];
-  /** The operator that joined this command to the previous one ('|', '&&', ';' …), if any. */
-  joinedBy: string | null;
-}
+export type RiskLevel = 'high' | 'caution' | 'none';
 
 export interface Analysis {
-  commands: SimpleCommand[];
-  /** One command, no operators, redirections or substitutions: what a pattern rule may cover. */
+  calls: ShellCall[];
+  /** One plain command, nothing else: what a rule may cover. */
   simple: boolean;
+  /** Why it is not simple, when it is not. */
+  notSimple: string | null;
   risks: Risk[];
+  level: RiskLevel;
 }
 
-const CONTROL = new Set([';', '&&', '||', '|', '|&', '&', ';;', '(', ')', '<(', '>(']);
-const REDIRECT = new Set(['>', '>>', '<', '>&', '<&', '&>', '&>>', '>|', '<<', '<<<']);
+const CAUTION: ReadonlySet<RiskKind> = new Set(['outside-workspace', 'network', 'nested']);
 
-/** Throws CommandParseError for what a shell would reject: unterminated quotes or substitutions. */
-function checkBalanced(command: string): void {
-  let quote: "'" | '"' | '`' | null = null;
-  let depth = 0;
-  for (let i = 0; i < command.length; i++) {
-    const c = command[i];
-    if (quote === "'") {
-      if (c === "'") quote = null;
-      continue;
-    }
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (quote === '"' || quote === '`') {
-      if (c === quote) quote = null;
-      continue;
-    }
-    if (c === "'" || c === '"' || c === '`') quote = c;
-    else if (c === '$' && command[i + 1] === '(') {
-      depth++;
-      i++;
-    } else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    if (depth < 0) throw new CommandParseError(`unexpected ")" at position ${i + 1}`);
-  }
-  if (quote) throw new CommandParseError(`unterminated ${quote === "'" ? 'single quote' : quote === '"' ? 'double quote' : 'backquote'}`);
-  if (depth > 0) throw new CommandParseError('unclosed "(" or "$("');
-}
-
-// Substitutions run commands too: their contents are analysed like the rest.
-const SUBSTITUTION = /\$\(([^()]*)\)|`([^`]*)`/g;
-
-function tokenize(command: string): ParseEntry[] {
-  // Variables stay visible as $NAME rather than expanding to our own environment.
-  return parse(command, (name) => `$${name}`);
-}
-
-function split(command: string, nested: string[]): { commands: SimpleCommand[]; operators: number } {
-  const commands: SimpleCommand[] = [];
-  let current: SimpleCommand = { argv: [], redirects: [], joinedBy: null };
-  let operators = 0;
-  const entries = tokenize(command);
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    if (typeof entry === 'string') {
-      for (const match of entry.matchAll(SUBSTITUTION)) nested.push(match[1] ?? match[2] ?? '');
-      current.argv.push(entry);
-      continue;
-    }
-    if ('comment' in entry) break;
-    if ('pattern' in entry) {
-      current.argv.push(entry.pattern);
-      continue;
-    }
-    const op = entry.op;
-    if (REDIRECT.has(op)) {
-      operators++;
-      const next = entries[i + 1];
-      // A file-descriptor prefix such as the "2" in 2> belongs to the redirect, not the argv.
-      if (/^\d$/.test(current.argv.at(-1) ?? '')) current.argv.pop();
-      current.redirects.push({ op, target: typeof next === 'string' ? next : '' });
-      if (typeof next === 'string') i++;
-      continue;
-    }
-    if (CONTROL.has(op)) {
-      operators++;
-      if (current.argv.length > 0 || current.redirects.length > 0) commands.push(current);
-      current = { argv: [], redirects: [], joinedBy: op };
-    }
-  }
-  if (current.argv.length > 0 || current.redirects.length > 0) commands.push(current);
-  return { commands, operators };
-}
-
-/** The program a simple command runs, past variable assignments and wrappers like sudo or env. */
-function unwrap(argv: string[]): { program: string; args: string[]; elevated: string | null } {
-  let i = 0;
-  let elevated: string | null = null;
-  while (i < argv.length) {
-    const word = argv[i]!;
-    const name = base(word);
-    if (/^[A-Za-z_]\w*=/.test(word)) i++;
-    else if (['sudo', 'doas', 'pkexec', 'su', 'runas'].includes(name)) {
-      elevated ??= name;
-      i++;
-      // Options of the wrapper itself (sudo -u root …).
-      while (i < argv.length && argv[i]!.startsWith('-')) i += ['-u', '-g', '-C', '-p'].includes(argv[i]!) ? 2 : 1;
-    } else if (['env', 'nohup', 'time', 'nice', 'timeout', 'stdbuf', 'command', 'exec', 'xargs'].includes(name)) {
-      i++;
-      while (i < argv.length && (argv[i]!.startsWith('-') || /^[A-Za-z_]\w*=/.test(argv[i]!) || (name === 'timeout' && /^\d/.test(argv[i]!)))) i++;
-    } else break;
-  }
-  return { program: base(argv[i] ?? ''), args: argv.slice(i + 1), elevated };
-}
-
-const base = (word: string) => path.basename(word).toLowerCase().replace(/\.exe$/, '');
-
-const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'powershell', 'pwsh', 'cmd']);
-const INTERPRETERS = new Set([...SHELLS, 'python', 'python3', 'node', 'perl', 'ruby', 'php', 'iex', 'invoke-expression']);
-const DOWNLOADERS = new Set(['curl', 'wget', 'invoke-webrequest', 'iwr', 'invoke-restmethod', 'irm', 'fetch', 'aria2c']);
-const NETWORK = new Set([...DOWNLOADERS, 'nc', 'ncat', 'netcat', 'ssh', 'scp', 'sftp', 'ftp', 'telnet', 'socat', 'http', 'https', 'mosh']);
-const DELETERS = new Set(['rm', 'rmdir', 'unlink', 'shred', 'srm', 'wipe', 'wipefs', 'truncate', 'remove-item', 'del', 'erase', 'rd', 'format']);
-const WRITERS = new Set(['cp', 'mv', 'tee', 'touch', 'mkdir', 'install', 'ln', 'dd', 'rsync', 'chmod', 'chown', 'set-content', 'out-file', 'copy-item', 'move-item', 'new-item']);
-
-// Files whose contents are credentials.
-const SECRET_PATHS = [
-  /(^|\/)\.ssh(\/|$)/, /(^|\/)id_(rsa|dsa|ecdsa|ed25519)\b/, /(^|\/)\.aws\/credentials/, /(^|\/)\.env(\.|$)/,
-  /^\/etc\/(shadow|gshadow|sudoers)/, /(^|\/)\.netrc$/, /(^|\/)\.gnupg(\/|$)/, /(^|\/)\.kube\/config/,
-  /(^|\/)\.docker\/config\.json/, /(^|\/)\.npmrc$/, /(^|\/)\.pypirc$/, /(^|\/)\.git-credentials$/, /\.(pem|key|p12|pfx)$/i,
-  /(^|\/)\.config\/gh\/hosts\.yml/, /keychain/i, /(^|\/)Login Data$/, /(^|\/)secrets\.json$/,
+const CONSTRUCTS: Array<[Construct, string]> = [
+  ['comment', 'it has a comment (#)'],
+  ['sequence', 'it runs more than one command (; or a new line)'],
+  ['and-or', 'it joins commands with && or ||'],
+  ['pipe', 'it pipes one command into another (|)'],
+  ['background', 'it runs something in the background (&)'],
+  ['negation', 'it negates a command (!)'],
+  ['redirect', 'it redirects input or output (> <)'],
+  ['substitution', 'it runs commands inside $( ), backquotes or <( )'],
+  ['expansion', 'part of it is computed when it runs ($VAR, ${ }, $(( )))'],
+  ['compound', 'it is a compound command (if, for, { }, ( ), function …)'],
+  ['assignment', 'it sets variables (NAME=…)'],
 ];
 
-export interface AnalysisContext {
-  cwd: string;
-  workspace: string;
-  home?: string;
-}
+// PowerShell reads these differently from sh: on Windows a rule covers plain words only.
+const POWERSHELL_PLAIN = /^[\w .,:=+\-/\\*]*$/;
+const MAX_NESTING = 4;
 
-export function analyzeCommand(command: string, ctx: AnalysisContext): Analysis {
-  checkBalanced(command);
-  const nested: string[] = [];
-  const { commands, operators } = split(command, nested);
-  if (commands.length === 0) throw new CommandParseError('there is no command to run');
+export function analyzeCommand(command: string, ctx: AnalysisContext, nesting = 0): Analysis {
+  if (!command.trim()) throw new CommandParseError('there is no command to run');
   const risks: Risk[] = [];
-  const add = (kind: RiskKind, detail: string) => {
+  const add = (kind: RiskKind, raw: string) => {
+    const detail = visible(raw);
     if (!risks.some((r) => r.kind === kind && r.detail === detail)) risks.push({ kind, detail });
   };
-  const home = ctx.home ?? os.homedir();
-  const resolve = (p: string) => path.resolve(ctx.cwd, p.replace(/^~(?=$|\/)/, home));
-  const outside = (p: string) => {
-    if (!p || p.startsWith('$') || p === '/dev/null' || p.startsWith('/dev/fd/') || /^&?\d$/.test(p)) return false;
-    const rel = path.relative(ctx.workspace, resolve(p));
-    return rel.startsWith('..') || path.isAbsolute(rel);
-  };
-  const secret = (p: string) => SECRET_PATHS.some((re) => re.test(p.replace(/^~/, home)));
+  const reasons: string[] = [];
 
-  commands.forEach((cmd, index) => {
-    const { program, args, elevated } = unwrap(cmd.argv);
-    const words = [program, ...args];
-    if (elevated) add('privilege', `runs ${program || 'a command'} as another user with ${elevated}`);
-    if (program === 'chmod' && args.some((a) => /^([ugoa]*\+[rwx]*s|[2467]\d{3})$/.test(a))) add('privilege', 'sets a setuid/setgid bit');
-    if (program === 'chown' && args.some((a) => /^root(:|$)/.test(a))) add('privilege', 'hands files to root');
-    if (program === 'setcap') add('privilege', 'grants capabilities to a program');
-    if (program === 'start-process' && args.some((a) => /^runas$/i.test(a))) add('privilege', 'starts a process elevated');
+  const hidden = hiddenCharacters(command);
+  for (const c of hidden.slice(0, 5)) add('hidden', `${c.name} (${c.code}) at character ${c.position}: the text shown is not exactly what runs`);
+  if (hidden.length > 5) add('hidden', `${hidden.length - 5} more invisible or control characters`);
+  if (hidden.length) reasons.push('it contains invisible or control characters');
+  const lines = linesOf(command.trim());
+  lines.slice(1, 4).forEach((line, i) => add('hidden', `line ${i + 2} of ${lines.length} runs too: ${line.trim() || '(an empty line)'}`));
+  if (lines.length > 1) reasons.push('it spans more than one line');
 
-    if (DELETERS.has(program)) add('delete', `deletes with ${program}${args.length ? ` ${args.filter((a) => !a.startsWith('-')).join(' ')}` : ''}`.trim());
-    if (program === 'find' && args.some((a) => a === '-delete' || a === '-exec')) add('delete', 'find may delete or run commands on every match');
-    if (program === 'dd' && args.some((a) => a.startsWith('of='))) add('delete', 'dd overwrites its output');
-    if (/^mkfs/.test(program) || ['fdisk', 'parted', 'diskutil'].includes(program)) add('delete', `${program} can erase a disk`);
-    if (program === 'mv') add('delete', 'mv may overwrite the destination');
-    if (program === 'git' && (args[0] === 'clean' || (args[0] === 'reset' && args.includes('--hard')) || (args[0] === 'push' && args.some((a) => a === '-f' || a === '--force')))) {
-      add('delete', `git ${args[0]} discards work`);
-    }
-    for (const r of cmd.redirects) {
-      if (r.op === '>' || r.op === '>|' || r.op === '&>') {
-        if (r.target !== '/dev/null' && !/^&?\d$/.test(r.target)) add('delete', `overwrites ${r.target} (>)`);
-      }
-      if (['>', '>>', '>|', '&>', '&>>'].includes(r.op) && outside(r.target)) add('outside-workspace', `writes ${resolve(r.target)}`);
-      if (secret(r.target)) add('secrets', `touches ${r.target}`);
-    }
-
-    if (NETWORK.has(program)) add('network', `${program} talks to the network`);
-    if (program === 'git' && ['clone', 'fetch', 'pull', 'push', 'ls-remote', 'submodule'].includes(args[0] ?? '')) add('network', `git ${args[0]} talks to the network`);
-    if (['npm', 'pnpm', 'yarn', 'pip', 'pip3', 'gem', 'cargo', 'brew', 'apt', 'apt-get', 'winget', 'choco'].includes(program) && ['install', 'i', 'add', 'publish', 'update', 'upgrade'].includes(args[0] ?? '')) {
-      add('network', `${program} ${args[0]} downloads packages`);
-    }
-    if (program === 'rsync' && args.some((a) => /^[\w.-]+@?[\w.-]*:/.test(a))) add('network', 'rsync to or from another host');
-    const url = words.find((w) => /^[a-z][a-z0-9+.-]*:\/\/\S/i.test(w));
-    if (url && !NETWORK.has(program)) add('network', `contacts ${url}`);
-
-    // A download fed straight into an interpreter: remote code runs unseen.
-    const previous = commands[index - 1];
-    if (cmd.joinedBy?.startsWith('|') && previous && DOWNLOADERS.has(unwrap(previous.argv).program) && INTERPRETERS.has(program)) {
-      add('pipe-to-shell', `pipes a download from ${unwrap(previous.argv).program} into ${program}`);
-    }
-    if (cmd.joinedBy === '<(' && DOWNLOADERS.has(program)) add('pipe-to-shell', `feeds a download from ${program} to a shell`);
-    if (INTERPRETERS.has(program) && nested.some((n) => DOWNLOADERS.has(unwrap(n.trim().split(/\s+/)).program))) add('pipe-to-shell', `runs a download with ${program}`);
-
-    if (WRITERS.has(program)) {
-      const targets = args.filter((a) => !a.startsWith('-'));
-      const destination = program === 'dd' ? args.find((a) => a.startsWith('of='))?.slice(3) : ['cp', 'mv', 'install', 'ln', 'rsync', 'copy-item', 'move-item'].includes(program) ? targets.at(-1) : undefined;
-      for (const t of destination !== undefined ? [destination] : targets.filter((t) => !/^[+\d]/.test(t))) {
-        if (outside(t)) add('outside-workspace', `${program} writes ${resolve(t)}`);
-      }
-    }
-    if (DELETERS.has(program)) for (const t of args.filter((a) => !a.startsWith('-'))) if (outside(t)) add('outside-workspace', `${program} removes ${resolve(t)}`);
-
-    for (const word of [...args, ...cmd.redirects.filter((r) => r.op.startsWith('<')).map((r) => r.target)]) {
-      if (secret(word)) add('secrets', `reads ${word}`);
-    }
-  });
-
-  // Commands inside $(…) and backquotes run too.
-  for (const inner of nested) {
-    if (!inner.trim()) continue;
-    try {
-      for (const risk of analyzeCommand(inner, ctx).risks) add(risk.kind, risk.detail);
-    } catch {
-      // the outer check already proved the line balanced; an empty or odd inner part adds nothing
-    }
+  let script: ShellScript | null = null;
+  try {
+    script = parseShell(command);
+  } catch (error) {
+    const message = error instanceof ShellSyntaxError ? error.message : `the analyser failed: ${(error as Error)?.message ?? String(error)}`;
+    add('unanalysed', `${message}. Read every character before approving`);
+    reasons.push('it could not be analysed');
   }
-  // sh -c "…" runs its argument as a command line.
-  for (const cmd of commands) {
-    const { program, args } = unwrap(cmd.argv);
-    const script = SHELLS.has(program) ? args[args.findIndex((a) => a === '-c' || /^-command$/i.test(a)) + 1] : undefined;
-    if (script !== undefined && args.some((a) => a === '-c' || /^-command$/i.test(a))) {
+
+  if (script) {
+    for (const [construct, reason] of CONSTRUCTS) if (script.constructs.has(construct)) reasons.push(reason);
+    for (const comment of script.comments) add('hidden', `a comment is ignored when it runs: #${comment.slice(0, 60)}`);
+    if (script.calls.length !== 1 && !reasons.length) reasons.push('it is not one plain command');
+    if (script.calls.some((c) => c.words.some((w) => w.literal === null))) reasons.push('part of it is computed when it runs');
+    const inner = (text: string, what: string) => {
+      if (nesting >= MAX_NESTING) return add('unanalysed', `${what} runs a command line nested too deeply to analyse`);
       try {
-        for (const risk of analyzeCommand(script, ctx).risks) add(risk.kind, risk.detail);
-      } catch (error) {
-        add('delete', `runs a script that does not parse (${(error as Error).message})`);
+        for (const risk of analyzeCommand(text, ctx, nesting + 1).risks) add(risk.kind, risk.detail);
+      } catch {
+        add('unanalysed', `${what} runs an empty command line`);
       }
-    }
+    };
+    for (const call of script.calls) callRisks(call, ctx, add, inner);
+    for (const substitution of script.substitutions) add('nested', `${substitution.length > 80 ? `${substitution.slice(0, 79)}…` : substitution}`);
   }
+  if ((ctx.platform ?? process.platform) === 'win32' && !POWERSHELL_PLAIN.test(command)) reasons.push('PowerShell may read its punctuation differently');
 
-  return { commands, simple: commands.length === 1 && operators === 0 && nested.length === 0, risks };
+  const level: RiskLevel = risks.some((r) => !CAUTION.has(r.kind)) ? 'high' : risks.length ? 'caution' : 'none';
+  return { calls: script?.calls ?? [], simple: reasons.length === 0, notSimple: reasons[0] ?? null, risks, level };
 }
 
 const LABELS: Record<RiskKind, string> = {
+  unanalysed: 'Could not be analysed',
+  hidden: 'Hidden text',
   'pipe-to-shell': 'Runs downloaded code',
+  code: 'Runs code not shown as a command',
+  injection: 'Makes a program run other code',
   privilege: 'Privilege escalation',
   delete: 'Deletes or overwrites',
+  secrets: 'Reads secrets',
   'outside-workspace': 'Writes outside the workspace',
-  secrets: 'Reads secret files',
   network: 'Network access',
+  nested: 'Runs a nested command',
 };
 
 /** One line per risk, most serious first, for the approval prompt. */
@@ -272,4 +113,11 @@ export function riskNote(risks: Risk[]): string {
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
     .map((r) => `${LABELS[r.kind]}: ${r.detail}`)
     .join('\n');
+}
+
+/** Why no "always allow" rule may cover this command line, or null when one may. */
+export function whyNoRule(analysis: Analysis): string | null {
+  if (!analysis.simple) return analysis.notSimple;
+  if (analysis.level === 'high') return 'it is high-risk, so it always asks';
+  return null;
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger';
 import { resolveCwd, type ExecArgs } from '../tools/exec';
 import type { CallOrigin, DangerGate, Tool, ToolOutcome } from '../tools/registry';
 import type { Approval, ApprovalRule, ApprovalStore } from './approval-store';
-import { analyzeCommand, CommandParseError, riskNote, type Analysis } from './command-line';
+import { analyzeCommand, CommandParseError, riskNote, whyNoRule, type Analysis } from './command-line';
 import { matchingRule } from './rules';
 
 // The approval gate in front of every dangerous tool call. Nothing runs unless a rule the owner
@@ -18,6 +18,12 @@ export class ApprovalNotFound extends Error {}
 export class AlreadyResolved extends Error {
   constructor(readonly approval: Approval) {
     super(`Approval ${approval.id} was already ${approval.status === 'expired' ? 'expired' : approval.status}${approval.decidedBy ? ` (${approval.decidedBy})` : ''}.`);
+  }
+}
+
+export class NoRuleAllowed extends Error {
+  constructor(readonly approval: Approval) {
+    super(`“Approve always” is not available for this command: ${approval.noRuleReason}. Approve it once or deny it.`);
   }
 }
 
@@ -134,6 +140,8 @@ export class ApprovalGate implements DangerGate {
         cwd: call.cwd,
         hash,
         risk: call.analysis ? riskNote(call.analysis.risks) : 'Not a shell command: read the arguments before approving.',
+        riskLevel: call.analysis?.level ?? 'caution',
+        noRuleReason: call.analysis ? whyNoRule(call.analysis) : null,
         conversationId: origin.conversationId,
         channel: origin.channel ?? null,
         ttlMs: expirySeconds * 1000,
@@ -152,6 +160,7 @@ export class ApprovalGate implements DangerGate {
     const { store, audit, bus } = this.deps;
     const before = store.get(id);
     if (!before) throw new ApprovalNotFound(`No approval with id ${id}.`);
+    if (remember && decision === 'approve' && before.noRuleReason) throw new NoRuleAllowed(before);
     const status = decision === 'approve' ? 'approved' : 'denied';
     const result = store.transaction(() => {
       if (!store.decide(id, status, surface)) return null;

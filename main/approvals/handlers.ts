@@ -2,7 +2,7 @@ import { appError } from '../contract/errors';
 import type { AuditLog } from '../audit/audit-log';
 import { surfaceOf, type Handlers } from '../gateway/router';
 import type { ApprovalStore } from './approval-store';
-import { AlreadyResolved, ApprovalNotFound, type ApprovalGate } from './gate';
+import { AlreadyResolved, ApprovalNotFound, NoRuleAllowed, type ApprovalGate } from './gate';
 import { ruleProblem } from './rules';
 
 
@@ -23,6 +23,7 @@ export function approvalHandlers(gate: ApprovalGate, store: ApprovalStore, audit
         return await gate.resolve(id, decision, remember, surfaceOf(ctx));
       } catch (error) {
         if (error instanceof ApprovalNotFound) throw appError('not_found', error.message, { approvalId: id });
+        if (error instanceof NoRuleAllowed) throw appError('invalid_rule', error.message, { approvalId: id, reason: error.approval.noRuleReason });
         if (error instanceof AlreadyResolved) throw appError('already_resolved', error.message, { approvalId: id, status: error.approval.status });
         throw error;
       }

@@ -11,6 +11,10 @@ export const approvalSchema = z.object({
   cwd: z.string(),
   /** One line per risk found in the command line, most serious first. */
   risk: z.string(),
+  /** high: the dashboard warns and offers no "Approve always"; caution: worth a second look. */
+  riskLevel: z.enum(['high', 'caution', 'none']),
+  /** Why "Approve always" is not offered for it; null when it is. */
+  noRuleReason: z.string().nullable(),
   conversationId: z.string().nullable(),
   channel: z.string().nullable(),
   status: z.enum(['pending', 'approved', 'denied', 'expired']),

@@ -42,7 +42,7 @@ function setup() {
   });
   const gate = makeGate();
   const pending = (command: string, ttlMs = 600_000) =>
-    store.create({ tool: 'exec', args: { command, cwd: workspace }, command, cwd: workspace, hash: '', risk: '', conversationId: 'c1', channel: 'dashboard', ttlMs });
+    store.create({ tool: 'exec', args: { command, cwd: workspace }, command, cwd: workspace, hash: '', risk: '', riskLevel: 'none', noRuleReason: null, conversationId: 'c1', channel: 'dashboard', ttlMs });
   return { store, audit, gate, makeGate, tools, workspace, reports, pending, db };
 }
 

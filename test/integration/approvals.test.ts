@@ -131,11 +131,16 @@ describe('exec behind the approval gate', () => {
     expect((await ws.request('approvals.resolve', { id: 'zzzzzz', decision: 'approve' })).error).toMatchObject({ code: -32008, data: { code: 'not_found' } });
     expect((await ws.request('approvals.resolve', { id: 'NOT AN ID', decision: 'approve' })).error.code).toBe(-32602);
     const badRule = await ws.request('approvals.rules.add', { kind: 'pattern', command: 'ls *; rm -rf ~' });
-    expect(badRule.error).toMatchObject({ code: -32014, message: expect.stringContaining('a pattern must be one simple command') });
+    expect(badRule.error).toMatchObject({ code: -32014, message: expect.stringContaining('a rule can only cover one plain command') });
     expect((await ws.request('approvals.rules.add', { kind: 'pattern', command: '* --help' })).error.message).toContain('must name its program');
     expect((await ws.request('approvals.rules.remove', { id: 999 })).error.data.code).toBe('not_found');
-    const unparsable = (await ws.request('tools.invoke', { name: 'exec', args: { command: 'echo "unterminated' } })).result;
-    expect(unparsable).toEqual({ ok: false, error: 'The command does not parse (unterminated double quote). Nothing was run.' });
+    // A line that does not parse goes to the owner with a note, never an internal error.
+    const { approval, reply } = await requestExec(ws, { command: 'echo "unterminated' });
+    expect(approval).toMatchObject({ riskLevel: 'high', risk: expect.stringMatching(/^Could not be analysed: at character 6: reached EOF without closing quote "/), noRuleReason: 'it could not be analysed' });
+    const always = await ws.request('approvals.resolve', { id: approval.id, decision: 'approve', remember: true });
+    expect(always.error).toMatchObject({ code: -32014, message: '“Approve always” is not available for this command: it could not be analysed. Approve it once or deny it.' });
+    await ws.request('approvals.resolve', { id: approval.id, decision: 'deny' });
+    expect((await reply).result.ok).toBe(false);
     expect((await ws.request('tools.invoke', { name: 'exec', args: { command: '' } })).result.error).toBe('Invalid arguments for exec: command: the command is empty');
     expect((await ws.request('approvals.list', { status: 'pending' })).result.items).toEqual([]);
   });

@@ -37,17 +37,19 @@ describe('risk notes from a parse of the command line', () => {
     expect(kinds('bash -c "sudo rm -rf /var/x"')).toEqual(expect.arrayContaining(['privilege', 'delete', 'outside-workspace']));
   });
 
-  it('refuses command lines a shell would not accept', () => {
+  it('shows a line that does not parse as "could not be analysed", and refuses only an empty one', () => {
     for (const [command, message] of [
-      ['echo "hi', 'unterminated double quote'],
-      ["echo 'hi", 'unterminated single quote'],
-      ['echo `id', 'unterminated backquote'],
-      ['echo $(ls', 'unclosed "(" or "$("'],
-      ['ls )', 'unexpected ")" at position 4'],
-      ['   ', 'there is no command to run'],
+      ['echo "hi', "at character 6: reached EOF without closing quote \""],
+      ["echo 'hi", "at character 6: reached EOF without closing quote '"],
+      ['echo `id', 'at character 6: reached EOF without closing quote `'],
+      ['echo $(ls', 'at character 6: reached EOF without matching ( with )'],
+      ['ls )', 'at character 4: a command can only contain words and redirects; encountered )'],
     ]) {
-      expect(() => analyzeCommand(command!, ctx), command).toThrow(new CommandParseError(message));
+      const analysis = analyzeCommand(command!, ctx);
+      expect(analysis, command).toMatchObject({ simple: false, level: 'high', notSimple: 'it could not be analysed' });
+      expect(riskNote(analysis.risks), command).toBe(`Could not be analysed: ${message}. Read every character before approving`);
     }
+    expect(() => analyzeCommand('   ', ctx)).toThrow(new CommandParseError('there is no command to run'));
   });
 
   it('knows a simple command from a command line', () => {
@@ -79,9 +81,11 @@ describe('always-allow rules', () => {
 
   it('refuses patterns that could cover more than one command, or any program', () => {
     expect(ruleProblem('pattern', 'ls *')).toBeNull();
-    expect(ruleProblem('pattern', 'ls *; rm *')).toMatch(/one simple command/);
+    expect(ruleProblem('pattern', 'ls *; rm *')).toMatch(/one plain command .* it runs more than one command/);
     expect(ruleProblem('pattern', '* --version')).toMatch(/must name its program/);
-    expect(ruleProblem('pattern', 'echo "x')).toMatch(/does not parse: unterminated double quote/);
-    expect(ruleProblem('exact', 'anything at all; really')).toBeNull();
+    expect(ruleProblem('pattern', 'echo "x')).toMatch(/it could not be analysed/);
+    expect(ruleProblem('exact', 'make test; make lint')).toMatch(/it runs more than one command/);
+    expect(ruleProblem('exact', 'rm -rf build')).toMatch(/it is high-risk, so it always asks/);
+    expect(ruleProblem('exact', 'make test')).toBeNull();
   });
 });
