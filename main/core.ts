@@ -21,7 +21,7 @@ import { EventBus } from './events/bus';
 import { eventHandlers } from './gateway/event-handlers';
 import { GatewayMetrics } from './gateway/metrics';
 import { Router } from './gateway/router';
-import { startGateway, type Gateway } from './gateway/server';
+import { startGateway, type Gateway, type GatewayOptions } from './gateway/server';
 import { createLogger, type Logger } from './log/logger';
 import { openSecretStore, type KeytarLike, type SecretStore } from './secrets/secret-store';
 import { settingsHandlers } from './settings/handlers';
@@ -85,6 +85,8 @@ export interface CoreOptions {
   consoleLog?: boolean;
   loadKeytar?: () => Promise<KeytarLike>;
   authTimeoutMs?: number;
+  /** The gateway's lane for connections not signed in yet (the fuzz lifts its budget). */
+  signIn?: GatewayOptions['signIn'];
   /** The recommended models to download (tests point it at a local server). */
   modelCatalog?: CatalogEntry[];
   /** Where to look for a local Ollama (default 127.0.0.1:11434). */
@@ -460,6 +462,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       staticDir: options.staticDir ?? null,
       log,
       ...(options.authTimeoutMs ? { authTimeoutMs: options.authTimeoutMs } : {}),
+      ...(options.signIn ? { signIn: options.signIn } : {}),
     });
     const gw = gateway;
     cleanup.push(() => gw.close());

@@ -24,6 +24,8 @@ export const AppErrors = {
   invalid_rule: -32014,
   invalid_schedule: -32015,
   disk_full: -32016,
+  /** A reply (or a batch entry's reply) would not fit in the reply frame. */
+  reply_too_large: -32017,
 } as const;
 
 export type AppErrorCode = keyof typeof AppErrors;

@@ -1,4 +1,5 @@
 import { RpcError, StandardErrors, type RpcErrorObject } from '../contract/errors';
+import { ReplyRoom, replyTooLarge, type ReplyAllowance } from './reply-room';
 import type { Router } from './router';
 import type { Session } from './session';
 
@@ -24,8 +25,12 @@ export function chargeMalformed<T>(session: Session, reply: () => T): T | null {
   return session.bucket.take() > 0 ? null : reply();
 }
 
-/** Handles one text frame; resolves with the reply to send, or null when nothing is owed. */
-export async function handleFrame(router: Router, session: Session, text: string): Promise<string | null> {
+/**
+ * Handles one text frame; resolves with the reply to send, or null when nothing is owed. Each reply
+ * is serialized as soon as it is ready and charged against `maxReplyBytes`: the frame never grows
+ * past it (an entry that does not fit gets a reply_too_large error instead of its result).
+ */
+export async function handleFrame(router: Router, session: Session, text: string, maxReplyBytes = Number.POSITIVE_INFINITY): Promise<string | null> {
   let message: unknown;
   try {
     message = JSON.parse(text);
@@ -41,15 +46,34 @@ export async function handleFrame(router: Router, session: Session, text: string
         frameError(StandardErrors.INVALID_REQUEST, `Invalid Request: a batch holds at most ${MAX_BATCH} requests`, { code: 'batch_too_large' }),
       );
     }
-    const replies = await Promise.all(message.map((item) => handleOne(router, session, item)));
-    const owed = replies.filter((r): r is Response => r !== null);
-    return owed.length > 0 ? JSON.stringify(owed) : null;
+    const room = new ReplyRoom(maxReplyBytes, message.length, idBytes(message));
+    const replies = await Promise.all(message.map((item) => serialized(router, session, item, room)));
+    const owed = replies.filter((r): r is string => r !== null);
+    return owed.length > 0 ? `[${owed.join(',')}]` : null;
   }
-  const reply = await handleOne(router, session, message);
-  return reply === null ? null : JSON.stringify(reply);
+  return serialized(router, session, message, new ReplyRoom(maxReplyBytes, 1, idBytes([message])));
 }
 
-async function handleOne(router: Router, session: Session, item: unknown): Promise<Response | null> {
+/** The bytes the entries' ids take when echoed (each entry's fallback error carries its id). */
+function idBytes(items: unknown[]): number {
+  let bytes = 0;
+  for (const item of items) {
+    const id = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).id : undefined;
+    if (typeof id === 'string') bytes += Buffer.byteLength(id) + 2;
+  }
+  return bytes;
+}
+
+/** One entry's reply as text, charged against the frame's room as soon as it is ready. */
+async function serialized(router: Router, session: Session, item: unknown, room: ReplyRoom): Promise<string | null> {
+  const allowance = room.entry();
+  const reply = await handleOne(router, session, item, allowance);
+  if (reply === null) return null;
+  const text = JSON.stringify(reply);
+  return allowance.fit(text) ? text : JSON.stringify(errorResponse(reply.id, replyTooLarge(room.limit).toJSON()));
+}
+
+async function handleOne(router: Router, session: Session, item: unknown, allowance: ReplyAllowance): Promise<Response | null> {
   const invalid = (reason: string, id: Id = null) =>
     chargeMalformed(session, () =>
       errorResponse(id, { code: StandardErrors.INVALID_REQUEST, message: `Invalid Request: ${reason}`, data: { code: 'invalid_request' } }),
@@ -77,7 +101,7 @@ async function handleOne(router: Router, session: Session, item: unknown): Promi
     });
   }
   try {
-    const result = await router.call(session, req.method, req.params ?? {});
+    const result = await router.call(session, req.method, req.params ?? {}, allowance);
     return isNotification ? null : { jsonrpc: '2.0', id: replyId, result };
   } catch (error) {
     if (isNotification) return null;

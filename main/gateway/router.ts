@@ -3,6 +3,7 @@ import { isMethodName, methodNames, methods, type MethodName, type Params, type 
 import { checkInput } from '../contract/validate';
 import type { Logger } from '../log/logger';
 import { isDiskFull } from '../store/database';
+import { UNLIMITED, type ReplyAllowance } from './reply-room';
 import type { Session } from './session';
 
 // Method → handler. Every transport (the WebSocket gateway, the Electron IPC bridge, in-process
@@ -17,6 +18,8 @@ export interface HandlerContext {
    * stop working when the token is replaced); returns how many were ended.
    */
   endCredentialSessions(): number;
+  /** Room left in the reply frame: a handler that can return a lot sizes its result to it. */
+  reply: ReplyAllowance;
 }
 
 /** Ends a transport's connections signed in with a gateway credential, except `keep`; returns how many. */
@@ -65,7 +68,8 @@ export class Router {
     return methodNames.filter((name) => !this.handlers.has(name));
   }
 
-  async call(session: Session, method: string, rawParams: unknown, correlationId = `${session.id}-${++requestCounter}`): Promise<unknown> {
+  async call(session: Session, method: string, rawParams: unknown, reply: ReplyAllowance = UNLIMITED): Promise<unknown> {
+    const correlationId = `${session.id}-${++requestCounter}`;
     const started = performance.now();
     const done = (outcome: 'ok' | 'error', code?: number) => {
       const seconds = (performance.now() - started) / 1000;
@@ -75,7 +79,7 @@ export class Router {
       }
     };
     try {
-      const result = await this.dispatch(session, method, rawParams, correlationId);
+      const result = await this.dispatch(session, method, rawParams, correlationId, reply);
       done('ok');
       return result;
     } catch (thrown) {
@@ -96,7 +100,7 @@ export class Router {
     return appError('disk_full', "The disk that holds Perch's data is full, so this was not saved. Free some disk space and try again; everything saved before is intact.", { correlationId });
   }
 
-  private async dispatch(session: Session, method: string, rawParams: unknown, correlationId: string): Promise<unknown> {
+  private async dispatch(session: Session, method: string, rawParams: unknown, correlationId: string, reply: ReplyAllowance): Promise<unknown> {
     const known = isMethodName(method);
     // Before authentication every call gets the same answer, so the method list does not leak.
     if (!session.authenticated && !(known && methods[method].public === true)) {
@@ -128,6 +132,7 @@ export class Router {
     const ctx: HandlerContext = {
       session,
       correlationId,
+      reply,
       endCredentialSessions: () => [...this.revokers].reduce((ended, revoke) => ended + revoke(session), 0),
       // Most calls never log: build the child logger only when a handler asks for it.
       get log() {

@@ -12,6 +12,7 @@ import type { GatewayMetrics } from './metrics';
 import { OriginPolicy } from './origin-policy';
 import type { Router } from './router';
 import { createSession, type Session } from './session';
+import { SIGN_IN_LIMITS, SignInLane, type SignInLimits } from './sign-in-lane';
 
 // The gateway: one HTTP server on 127.0.0.1:18789 carrying the JSON-RPC WebSocket at /rpc and
 // the plain HTTP routes. It only frames and guards; all meaning is in the router.
@@ -25,7 +26,12 @@ const HARD_FRAME_LIMIT = 16 * 1024 * 1024;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** After a close frame, how long a peer gets to answer before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
-export const CONNECTION_LIMITS = { total: 256, unauthenticated: 32 };
+export const CONNECTION_LIMITS = { total: 256, unauthenticated: SIGN_IN_LIMITS.places };
+/** Answer to a frame too large for a connection that has not signed in (built once: refusals stay cheap). */
+const UNSIGNED_TOO_LARGE = frameError(AppErrors.payload_too_large, `Before signing in, frames are at most ${SIGN_IN_LIMITS.maxFrameBytes} bytes`, {
+  code: 'payload_too_large',
+  limit: SIGN_IN_LIMITS.maxFrameBytes,
+});
 
 export interface GatewayOptions {
   host: string;
@@ -41,6 +47,8 @@ export interface GatewayOptions {
   authTimeoutMs?: number;
   maxFrameBytes?: number;
   connectionLimits?: { total: number; unauthenticated: number };
+  /** The lane for connections not signed in yet (tests lift its budget to fuzz what it answers). */
+  signIn?: Partial<SignInLimits>;
 }
 
 export interface Gateway {
@@ -50,6 +58,9 @@ export interface Gateway {
   connectionCount(): number;
   close(): Promise<void>;
 }
+
+const frameBytes = (data: RawData): number =>
+  Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { router, bus, metrics, log } = options;
@@ -61,6 +72,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sockets = new Map<WebSocket, Session>();
   const closing = new Set<WebSocket>();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const signInLimits = { ...SIGN_IN_LIMITS, places: connectionLimits.unauthenticated, ...options.signIn };
+  const tooLargeBeforeSignIn =
+    signInLimits.maxFrameBytes === SIGN_IN_LIMITS.maxFrameBytes
+      ? UNSIGNED_TOO_LARGE
+      : frameError(AppErrors.payload_too_large, `Before signing in, frames are at most ${signInLimits.maxFrameBytes} bytes`, { code: 'payload_too_large', limit: signInLimits.maxFrameBytes });
+  const lane = new SignInLane(signInLimits, authTimeoutMs, (ws, why) => {
+    metrics.rejected.inc({ reason: why });
+    shut(ws, 1008, why === 'idle' ? 'idle before signing in' : 'authentication timeout');
+  });
 
   const server = http.createServer(
     createHttpHandler({
@@ -92,9 +112,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const credential = bearer(req);
     const via = credential === null ? null : options.verifyCredential(credential);
     if (credential !== null && via === null) return refuse(socket, 401, 'invalid bearer token', 'bad_token');
-    const unauthenticated = [...sockets.values()].filter((s) => !s.authenticated).length;
-    if (sockets.size >= connectionLimits.total || (!via && unauthenticated >= connectionLimits.unauthenticated)) {
-      return refuse(socket, 503, 'too many connections', 'connection_limit');
+    if (sockets.size >= connectionLimits.total) return refuse(socket, 503, 'too many connections', 'connection_limit');
+    // A full sign-in lane makes room by closing its oldest connection: the newcomer may be the owner.
+    const evict = via ? null : lane.evictionCandidate();
+    if (evict) {
+      metrics.rejected.inc({ reason: 'sign_in_lane_full' });
+      shut(evict, 1013, 'too many connections waiting to sign in');
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req.socket.remoteAddress, via));
   });
@@ -103,6 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const shut = (ws: WebSocket, code: number, reason: string) => {
     if (closing.has(ws)) return;
     closing.add(ws);
+    lane.leave(ws);
     ws.close(code, reason);
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   };
@@ -127,20 +151,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     sockets.set(ws, session);
     metrics.connections.inc();
-    const authTimer = session.authenticated
-      ? null
-      : setTimeout(() => {
-          if (session.authenticated) return;
-          metrics.rejected.inc({ reason: 'auth_timeout' });
-          shut(ws, 1008, 'authentication timeout');
-        }, authTimeoutMs);
+    if (!session.authenticated) lane.enter(ws);
 
     const reply = (text: string | null) => {
       if (text !== null) send(ws, text);
     };
 
+    let cut = false;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (closing.has(ws)) return;
+      if (cut || closing.has(ws)) return;
+      if (!session.authenticated) {
+        // Charged before anything reads the frame. Past the budget the socket is no longer read;
+        // it is closed once the replies already owed have gone out.
+        const admitted = lane.admit(ws, frameBytes(data));
+        if (admitted === 'over_budget') {
+          cut = true;
+          metrics.rejected.inc({ reason: 'sign_in_budget' });
+          lane.leave(ws);
+          ws.pause();
+          return void setImmediate(() => shut(ws, 1008, 'too many frames before signing in'));
+        }
+        if (admitted === 'too_large') return reply(tooLargeBeforeSignIn);
+      }
       const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
       if (isBinary) {
         metrics.rejected.inc({ reason: 'binary_frame' });
@@ -167,10 +199,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       } catch {
         return reply(chargeMalformed(session, () => frameError(StandardErrors.PARSE_ERROR, 'Parse error: the frame is not valid UTF-8', { code: 'parse_error' })));
       }
-      handleFrame(router, session, text).then(
+      handleFrame(router, session, text, maxFrameBytes).then(
         (text) => {
           reply(text);
-          if (session.authenticated && authTimer) clearTimeout(authTimer);
+          if (session.authenticated) lane.leave(ws);
           if (!session.authenticated && session.badCredentials >= MAX_BAD_CREDENTIALS) {
             metrics.rejected.inc({ reason: 'too_many_bad_tokens' });
             shut(ws, 1008, 'too many invalid credentials');
@@ -181,7 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     ws.on('error', (error) => log.debug('websocket error', { conn: session.id, error: error.message }));
     ws.on('close', () => {
-      if (authTimer) clearTimeout(authTimer);
+      lane.leave(ws);
       sockets.delete(ws);
       closing.delete(ws);
       metrics.connections.dec();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Credentials, FAILED_CHECK_BUDGET, LOGIN_CODE_TTL_MS } from '../../main/auth/credentials';
+import { Credentials, LOGIN_CODE_TTL_MS } from '../../main/auth/credentials';
 import { allMigrations, VERSION } from '../../main/core';
 import { openDatabase } from '../../main/store/database';
 import { migrate } from '../../main/store/migrations';
@@ -39,12 +39,9 @@ describe('credentials', () => {
     expect(credentials.redeemLoginCode(late.code)).toBeNull();
   });
 
-  it('stops checking for a while once too many checks failed, across all callers', () => {
-    const { credentials, advance } = setup();
-    for (let i = 0; i < FAILED_CHECK_BUDGET.burst; i++) expect(credentials.verify(`guess-${i}`)).toBeNull();
-    expect(credentials.verify('one-too-many')).toBeNull();
-    expect(credentials.verify(TOKEN)).toBeNull(); // locked: even the right token fails
-    advance(1000 / FAILED_CHECK_BUDGET.perSecond + 1);
+  it('never refuses the right token, however many wrong ones came before (no shared lockout)', () => {
+    const { credentials } = setup();
+    for (let i = 0; i < 5_000; i++) expect(credentials.verify(`guess-${i}`)).toBeNull();
     expect(credentials.verify(TOKEN)).toBe('token');
   });
 });

@@ -41,9 +41,13 @@ describe('authentication', () => {
 
   it('answers every method with -32001 before authentication, then works after auth.token', async () => {
     const ws = await RpcSocket.open(url);
-    for (const method of [...methodNames.filter((m) => !m.startsWith('auth.')), 'no.such.method']) {
-      const reply = await ws.request(method, {});
-      expect(reply.error.code, method).toBe(-32001);
+    // In one batch: before sign-in a connection may send only a few frames (its sign-in budget).
+    const calls = [...methodNames.filter((m) => !m.startsWith('auth.')), 'no.such.method'];
+    ws.send(calls.map((method, id) => ({ jsonrpc: '2.0', id, method, params: {} })));
+    const replies = await ws.waitFor((f) => Array.isArray(f));
+    expect(replies).toHaveLength(calls.length);
+    for (const reply of replies) {
+      expect(reply.error.code, calls[reply.id]).toBe(-32001);
       expect(reply.error.data.code).toBe('unauthorized');
     }
     expect((await ws.request('auth.token', { token: TEST_TOKEN })).result).toEqual({ authenticated: true, via: 'token' });
@@ -314,22 +318,17 @@ describe('hostile requests do not take the process down', () => {
     expect(ws.frames.some((f: any) => f.id === 'late')).toBe(false);
   });
 
-  it('caps unauthenticated connections', async () => {
+  it('caps unauthenticated connections: a newcomer past the cap closes the oldest one, never a signed-in one', async () => {
     const { CONNECTION_LIMITS } = await import('../../main/gateway/server');
+    const signedIn = await authed();
     const open: RpcSocket[] = [];
-    let refused: unknown = null;
-    for (let i = 0; i < CONNECTION_LIMITS.unauthenticated + 1 && !refused; i++) {
-      try {
-        open.push(await RpcSocket.open(url));
-      } catch (error) {
-        refused = error;
-      }
-    }
-    expect(refused).toMatchObject({ status: 503 });
-    // An authenticated client still gets in.
-    const ok = await authed();
-    expect((await ok.request('system.ping')).result.pong).toBe(true);
-    for (const ws of [...open, ok]) ws.close();
+    for (let i = 0; i < CONNECTION_LIMITS.unauthenticated + 1; i++) open.push(await RpcSocket.open(url));
+    // The first one made room for the last; the last can sign in, the signed-in one is untouched.
+    expect(await open[0]!.waitClosed()).toEqual({ code: 1013, reason: 'too many connections waiting to sign in' });
+    expect(open.slice(1).every((ws) => ws.closed === null)).toBe(true);
+    expect((await open.at(-1)!.request('auth.token', { token: TEST_TOKEN })).result.authenticated).toBe(true);
+    expect((await signedIn.request('system.ping')).result.pong).toBe(true);
+    for (const ws of [...open, signedIn]) ws.close();
     await Promise.all(open.map((ws) => ws.waitClosed()));
   });
 
