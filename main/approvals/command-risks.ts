@@ -186,8 +186,11 @@ export function callRisks(call: ShellCall, ctx: AnalysisContext, add: AddRisk, i
     const at = args.findIndex((a) => a === '-c' || /^-[a-z]*c$/.test(a) || /^-command$/i.test(a));
     if (at >= 0) {
       const word = call.words[unwrapped.index + 1 + at + 1];
-      if (word && word.literal !== null) inner(word.literal, `${program} -c`);
-      else if (word) add('code', `${program} -c runs a script computed when it runs: ${shown(word.text)}`);
+      // A command line given as text: a rule may not cover it, whatever it holds.
+      if (word && word.literal !== null) {
+        add('code', `${program} -c runs a command line of its own: ${shown(word.literal)}`);
+        inner(word.literal, `${program} -c`);
+      } else if (word) add('code', `${program} -c runs a script computed when it runs: ${shown(word.text)}`);
     }
   }
   if (program === 'eval') {
