@@ -8,7 +8,8 @@ import { Lanes } from './agent/lanes';
 import { approvalMigrations, ApprovalStore } from './approvals/approval-store';
 import { ApprovalGate } from './approvals/gate';
 import { approvalHandlers } from './approvals/handlers';
-import { auditMigrations, AuditLog } from './audit/audit-log';
+import { auditMigrations } from './audit/audit-log';
+import { openAuditLog } from './audit/open-audit';
 import { auditHandlers } from './audit/handlers';
 import { authHandlers, rotationHandlers } from './auth/handlers';
 import { secretHandlers } from './secrets/handlers';
@@ -311,7 +312,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
     router.register(agentHandlers(agent, conversations, tools, () => settings.get().usage.prices));
 
-    const audit = new AuditLog(db);
+    const created = migration.applied.some((m) => m.domain === 'audit' && m.version === 1);
+    const { audit, health: auditHealth } = await openAuditLog({ db, dataDir: config.dataDir, secrets, log, created });
+    cleanup.push(() => audit.close());
+    health.register('audit', auditHealth);
     const approvals = new ApprovalStore(db);
     const gate = new ApprovalGate({
       store: approvals,

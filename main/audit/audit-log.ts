@@ -1,12 +1,16 @@
-import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
+import type { Head, HeadFile } from './audit-head';
+import { GENESIS, newChainKey, seal, type ChainKey } from './chain';
+import { AUDIT_TRIGGERS } from './triggers';
 
 // An append-only, hash-chained record of every approval request, decision, rule change and
-// execution. Each row's hash covers its own fields and the previous row's hash, so editing or
-// deleting any row breaks the chain from there on; triggers refuse updates and deletes outright.
+// execution. Each row's hash covers its own fields and the previous row's hash, keyed with a
+// secret the database does not hold (chain.ts), so editing, forging or recomputing rows shows;
+// the head kept outside the database (audit-head.ts) shows rows cut off the end; triggers refuse
+// updates, deletes and out-of-place inserts outright.
 
 export const auditMigrations: Migration[] = [
   {
@@ -30,6 +34,12 @@ export const auditMigrations: Migration[] = [
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
       `),
+  },
+  {
+    domain: 'audit',
+    version: 2,
+    name: 'audit log refuses INSERT OR REPLACE',
+    up: (db) => db.exec(AUDIT_TRIGGERS.audit_log_append_only!),
   },
 ];
 
@@ -62,28 +72,50 @@ interface Row {
   hash: string;
 }
 
-const GENESIS = '0'.repeat(64);
+export type Verification = { ok: true; checked: number } | { ok: false; checked: number; brokenAt: number; reason: string };
 
-const hashOf = (prev: string, r: Omit<Row, 'prev_hash' | 'hash'>) =>
-  createHash('sha256').update(prev).update(JSON.stringify([r.seq, r.at, r.actor, r.surface, r.action, r.subject, r.details])).digest('hex');
+/** A tampering found at start, kept in the chain itself so it stays reported after the head is re-anchored. */
+export const BROKEN_ACTION = 'audit.broken';
+
+export interface AuditLogOptions {
+  now?: () => Date;
+  /** Without one, a key for this process only (tests that build the log by hand). */
+  chain?: ChainKey;
+  /** Where the head is kept; without one it is kept in memory only. */
+  headFile?: HeadFile;
+  /** The head last written, as read at start (null: none to hold the rows to). */
+  head?: Head | null;
+}
 
 export class AuditLog {
   private readonly insert: Statement;
   private readonly last: Statement;
+  private readonly hashAt: Statement;
+  private readonly now: () => Date;
+  readonly chain: ChainKey;
+  private readonly headFile: HeadFile | null;
+  private head: Head | null;
+  private flushPending = false;
+  private closed = false;
 
   constructor(
     private readonly db: Db,
-    private readonly now: () => Date = () => new Date(),
+    options: AuditLogOptions = {},
   ) {
+    this.now = options.now ?? (() => new Date());
+    this.chain = options.chain ?? newChainKey(0);
+    this.headFile = options.headFile ?? null;
+    this.head = options.head ?? null;
     this.insert = db.prepare(
       'INSERT INTO audit_log (seq, at, actor, surface, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    this.hashAt = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck();
   }
 
   /** Appends one entry; call inside the transaction that makes the change it records. */
   append(entry: AuditEntry): AuditRecord {
-    const tail = this.last.get() as { seq: number; hash: string } | undefined;
+    const tail = this.last.get() as Head | undefined;
     const row = {
       seq: (tail?.seq ?? 0) + 1,
       at: this.now().toISOString(),
@@ -94,9 +126,44 @@ export class AuditLog {
       details: JSON.stringify(entry.details ?? {}),
     };
     const prev = tail?.hash ?? GENESIS;
-    const hash = hashOf(prev, row);
+    const hash = seal(this.chain, prev, row);
     this.insert.run(row.seq, row.at, row.actor, row.surface, row.action, row.subject, row.details, prev, hash);
+    // The head moves once the row is committed (the caller's transaction may still roll back):
+    // on the next turn, once for however many rows were appended meanwhile.
+    if (!this.flushPending) {
+      this.flushPending = true;
+      setImmediate(() => this.flush());
+    }
     return toRecord({ ...row, prev_hash: prev, hash });
+  }
+
+  /**
+   * Moves the head to the committed tail, unless the rows it held were cut or replaced meanwhile
+   * (then it stays where it was, for verify to report). A crash before this leaves the head behind
+   * the tail, which verify accepts: rows past it must still carry the key's seal.
+   */
+  flush(): void {
+    this.flushPending = false;
+    if (this.closed || !this.db.open) return;
+    const tail = this.last.get() as Head | undefined;
+    if (this.head && this.head.seq > 0 && (!tail || tail.seq < this.head.seq || this.hashAt.get(this.head.seq) !== this.head.hash)) return;
+    this.setHead(tail ?? { seq: 0, hash: GENESIS });
+  }
+
+  /** Holds the chain to its current tail from now on (at start, after what was found is recorded). */
+  anchor(): void {
+    this.setHead((this.last.get() as Head | undefined) ?? { seq: 0, hash: GENESIS });
+  }
+
+  private setHead(head: Head): void {
+    if (this.head && this.head.seq === head.seq && this.head.hash === head.hash && this.headFile?.exists()) return;
+    this.head = head;
+    this.headFile?.write(this.chain.key, head);
+  }
+
+  /** The seq of the last row (0 when empty). */
+  tailSeq(): number {
+    return (this.last.get() as Head | undefined)?.seq ?? 0;
   }
 
   /** Newest first, a page at a time. */
@@ -107,23 +174,55 @@ export class AuditLog {
     return { items, nextCursor: rows.length > limit ? encodeCursor([String(items.at(-1)!.seq)]) : null };
   }
 
-  /** Walks the chain from the start; the first row that does not fit is where it broke. */
-  verify(): { ok: true; checked: number } | { ok: false; checked: number; brokenAt: number; reason: string } {
+  /**
+   * Walks the chain from the start (the first row that does not fit is where it broke), then holds
+   * the tail to the head, then reports a tampering found at an earlier start.
+   */
+  verify(): Verification {
+    return this.inspect().result;
+  }
+
+  /** verify(), and whether its answer is a tampering recorded earlier rather than one found now. */
+  inspect(): { result: Verification; recorded: boolean } {
     let prev = GENESIS;
     let expected = 1;
     let checked = 0;
+    let recorded: Verification | null = null;
+    const found = (result: Verification) => ({ result, recorded: false });
     for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>) {
-      if (row.seq !== expected) return { ok: false, checked, brokenAt: expected, reason: `row ${expected} is missing` };
-      if (row.prev_hash !== prev) return { ok: false, checked, brokenAt: row.seq, reason: 'it does not follow the row before it' };
-      if (hashOf(prev, row) !== row.hash) return { ok: false, checked, brokenAt: row.seq, reason: 'its contents were changed' };
+      if (row.seq !== expected) return found({ ok: false, checked, brokenAt: expected, reason: `row ${expected} is missing` });
+      if (row.prev_hash !== prev) return found({ ok: false, checked, brokenAt: row.seq, reason: 'it does not follow the row before it' });
+      if (row.seq > this.chain.lostThrough && seal(this.chain, prev, row) !== row.hash) return found({ ok: false, checked, brokenAt: row.seq, reason: 'its contents were changed' });
+      if (row.action === BROKEN_ACTION && !recorded) recorded = recordedBreak(row);
       prev = row.hash;
       expected++;
       checked++;
     }
-    return { ok: true, checked };
+    if (this.head && checked < this.head.seq) return found({ ok: false, checked, brokenAt: checked + 1, reason: `rows missing after ${checked}` });
+    if (this.head && this.head.seq > 0 && this.hashAt.get(this.head.seq) !== this.head.hash) {
+      return found({ ok: false, checked: this.head.seq - 1, brokenAt: this.head.seq, reason: 'it is not the row the audit head recorded' });
+    }
+    return recorded ? { result: recorded, recorded: true } : found({ ok: true, checked });
+  }
+
+  /** Every tampering already recorded in the chain, so that each is recorded once. */
+  recordedBreaks(): Array<{ brokenAt: number; reason: string }> {
+    const all = this.db.prepare('SELECT details FROM audit_log WHERE action = ?').pluck().all(BROKEN_ACTION) as string[];
+    return all.map((d) => JSON.parse(d) as { brokenAt: number; reason: string });
+  }
+
+  /** Writes the head if an append is still waiting to move it (before the database closes). */
+  close(): void {
+    if (this.flushPending) this.flush();
+    this.closed = true;
   }
 }
 
+function recordedBreak(row: Row): Verification | null {
+  const v = JSON.parse(row.details) as { brokenAt?: unknown; reason?: unknown };
+  if (typeof v.brokenAt !== 'number' || typeof v.reason !== 'string') return null;
+  return { ok: false, checked: Math.max(0, v.brokenAt - 1), brokenAt: v.brokenAt, reason: `${v.reason} (found at start, ${row.at.slice(0, 19).replace('T', ' ')} UTC; recorded as row ${row.seq})` };
+}
 const toRecord = (r: Row): AuditRecord => ({
   seq: r.seq,
   at: r.at,

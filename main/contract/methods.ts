@@ -430,7 +430,7 @@ export const methods = {
     result: z.object({ items: z.array(auditRecordSchema), nextCursor: z.string().nullable() }),
   }),
   'audit.verify': method({
-    summary: 'Walk the audit hash chain and report the first broken row, if any.',
+    summary: 'Check the keyed audit chain against its head kept outside the database: the first broken row, or the rows missing after N, if any.',
     params: noParams,
     result: z.object({ ok: z.boolean(), checked: z.number().int(), brokenAt: z.number().int().optional(), reason: z.string().optional() }),
   }),

@@ -366,7 +366,7 @@ describe('system', () => {
     const { result } = await ws.request('system.status');
     expect(result).toMatchObject({ version: core.version, mode: 'headless', dataDir: core.config.dataDir, secrets: { backend: 'file' }, gatewayToken: { source: 'env' } });
     expect(result.uptimeMs).toBeGreaterThanOrEqual(0);
-    expect(Object.keys(result.domains).sort()).toEqual(['channels', 'gateway', 'inference', 'memory', 'privacy', 'scheduler', 'secrets', 'settings', 'store']);
+    expect(Object.keys(result.domains).sort()).toEqual(['audit', 'channels', 'gateway', 'inference', 'memory', 'privacy', 'scheduler', 'secrets', 'settings', 'store']);
     expect(result.domains.inference).toEqual({ status: 'degraded', detail: 'no model configured' });
     expect(result.domains.store.detail).toMatch(/sqlite-vec v0\.1/);
     expect(result.domains.secrets.status).toBe('degraded');

@@ -440,7 +440,7 @@ function AuditSection() {
       }
     >
       <p className="muted">
-        Every approval request, decision, “always allow” rule change and command run, newest first. Each record’s hash covers the record before it, so a change anywhere breaks the chain from there on.
+        Every approval request, decision, “always allow” rule change and command run, newest first. Each record is sealed together with the one before it under a key the database does not hold, and the last record is noted outside the database too, so an edited, forged or removed record breaks the chain from there on.
       </p>
       <div role="status" aria-live="polite">
         {verification || verify.error ? (
