@@ -7,6 +7,7 @@ import { NotStored, type AdapterStatus, type ApprovalAction, type ChannelAdapter
 import { backoffMs, type Backoff } from '../system/backoff';
 import type { ChannelStore, InboundMessage, Pairing } from './channel-store';
 import { TokenBucket } from '../gateway/token-bucket';
+import { approvalOffer, type OfferedApproval } from './approval-offer';
 import { chunkReply } from './reply-chunks';
 
 export const FLOOD_NOTICE = "You're sending messages faster than I can answer, so I'm skipping some. Give me a moment and send what matters again.";
@@ -295,16 +296,21 @@ export class ChannelManager {
   }
 
   /** Offers an approval request to the owner of every connected channel: with buttons where the
-   * channel has them, else as text answered with "approve ID" / "deny ID". */
-  async offerApproval(approval: { id: string; command: string; cwd: string; risk: string }): Promise<void> {
+   * channel has them, else as text answered with "approve ID" / "deny ID". A long one goes in
+   * parts within the channel's limit, the buttons under the last. */
+  async offerApproval(approval: OfferedApproval): Promise<void> {
     for (const [name, entry] of this.adapters) {
       const owner = this.deps.policy(name).allowFrom[0];
       if (!owner || entry.status.state !== 'connected') continue;
-      const text = `Perch wants to run:\n${approval.command}\nin ${approval.cwd}\n\n${approval.risk}\n\n(approval ${approval.id})`;
-      const offer = entry.adapter.sendApproval
-        ? entry.adapter.sendApproval(owner, text, approval.id)
-        : entry.adapter.send(owner, `${text}\nReply "approve ${approval.id}" to run it or "deny ${approval.id}" to refuse.`);
-      await offer.catch((error: Error) => this.deps.log.warn('could not offer an approval', { channel: name, error: error.message }));
+      const { adapter } = entry;
+      const parts = approvalOffer(approval, !!adapter.sendApproval);
+      const offer = async () => {
+        for (const [i, part] of parts.entries()) {
+          if (i === parts.length - 1 && adapter.sendApproval) await adapter.sendApproval(owner, part, approval.id);
+          else await adapter.send(owner, part);
+        }
+      };
+      await offer().catch((error: Error) => this.deps.log.warn('could not offer an approval', { channel: name, error: error.message }));
     }
   }
 

@@ -2,6 +2,7 @@ import { Bot, GrammyError, HttpError, InlineKeyboard, type Context } from 'gramm
 import type { Message } from 'grammy/types';
 import type { Logger } from '../log/logger';
 import { NotStored, secondsToDate, textField, withDate, type AdapterHooks, type ChannelAdapter, type LoginParams } from './adapter';
+import { CHANNEL_TEXT_LIMIT } from './reply-chunks';
 
 // Telegram through grammY with long polling. The Bot API root can point at a local emulator.
 // Messages without text (photos, voice…) arrive as a placeholder naming what was sent. grammY
@@ -52,7 +53,9 @@ export class TelegramAdapter implements ChannelAdapter {
         settle: async (outcome) => {
           await ctx.answerCallbackQuery({ text: outcome.slice(0, 190) });
           const original = ctx.callbackQuery.message && 'text' in ctx.callbackQuery.message ? ctx.callbackQuery.message.text : '';
-          await ctx.editMessageText(`${original ?? ''}\n\n${outcome}`.trim().slice(0, 4000)).catch(() => undefined);
+          // The outcome is kept whole: what is cut to fit is the end of the offer.
+          const kept = (original ?? '').slice(0, Math.max(0, CHANNEL_TEXT_LIMIT - outcome.length - 3));
+          await ctx.editMessageText(`${kept}${kept.length < (original ?? '').length ? '…' : ''}\n\n${outcome}`.trim().slice(0, CHANNEL_TEXT_LIMIT)).catch(() => undefined);
         },
       });
     });

@@ -2,13 +2,15 @@ import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
 import { z } from 'zod';
 import { defineTool } from './registry';
 
 // The agent's web_fetch: GET a public web page, capped in size and time. Every address a name
 // resolves to is checked against private, loopback, link-local and metadata ranges, the request
 // connects to the checked address (a second lookup cannot swap in another: no DNS rebinding), and
-// every redirect is checked again. Perch's own gateway and the owner's LAN are out of reach.
+// every redirect is checked again. Perch's own gateway and the owner's LAN are out of reach, and
+// so is every address of this machine's own interfaces (whatever range it is in).
 
 const MAX_BYTES = 512 * 1024;
 const TIMEOUT_MS = 15_000;
@@ -25,8 +27,12 @@ export function privateRanges(): net.BlockList {
     ['169.254.0.0', 16], // link-local, cloud metadata (169.254.169.254)
     ['172.16.0.0', 12],
     ['192.0.0.0', 24],
+    ['192.0.2.0', 24], // documentation (TEST-NET-1)
+    ['192.88.99.0', 24], // old 6to4 relay anycast
     ['192.168.0.0', 16],
-    ['198.18.0.0', 15],
+    ['198.18.0.0', 15], // benchmarking
+    ['198.51.100.0', 24], // documentation (TEST-NET-2)
+    ['203.0.113.0', 24], // documentation (TEST-NET-3)
     ['224.0.0.0', 4], // multicast
     ['240.0.0.0', 4], // reserved, broadcast
   ] as const) {
@@ -35,6 +41,13 @@ export function privateRanges(): net.BlockList {
   for (const [address, prefix] of [
     ['::', 96], // unspecified, loopback and the old IPv4-compatible form (::a.b.c.d)
     ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
+    ['100::', 64], // discard-only
+    ['2001:2::', 48], // benchmarking
+    ['2001:10::', 28], // ORCHID
+    ['2001:20::', 28], // ORCHIDv2
+    ['2001:db8::', 32], // documentation
+    ['3fff::', 20], // documentation (2024)
+    ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
     ['fc00::', 7], // unique local
     ['fe80::', 10], // link-local
     ['ff00::', 8], // multicast
@@ -49,13 +62,29 @@ export function privateRanges(): net.BlockList {
 
 const defaultRanges = privateRanges();
 
-/** Whether an address is off limits (IPv4-mapped IPv6 addresses are checked as IPv4). */
-export function isPrivateAddress(address: string, ranges: net.BlockList = defaultRanges): boolean {
+/** This machine's own addresses (read each time: interfaces and DHCP leases change). */
+export function ownAddresses(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): net.BlockList {
+  const list = new net.BlockList();
+  for (const info of Object.values(interfaces).flat()) {
+    if (!info) continue;
+    const address = info.address.replace(/%.*$/, ''); // a link-local's zone
+    const family = net.isIP(address);
+    if (family) list.addAddress(address, family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list;
+}
+
+/**
+ * Whether an address is off limits: in a reserved range, or one of this machine's own (IPv4-mapped
+ * IPv6 addresses are checked as IPv4).
+ */
+export function isPrivateAddress(address: string, ranges: net.BlockList = defaultRanges, own: () => net.BlockList = ownAddresses): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const plain = mapped ?? address;
+  const plain = (mapped ?? address).replace(/%.*$/, '');
   const family = net.isIP(plain);
   if (family === 0) return true; // not an address: refuse
-  return ranges.check(plain, family === 4 ? 'ipv4' : 'ipv6');
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  return ranges.check(plain, type) || own().check(plain, type);
 }
 
 export interface FetchGuard {
