@@ -3,13 +3,18 @@ import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HeadFile } from '../../main/audit/audit-head';
+import { AuditLog, auditMigrations } from '../../main/audit/audit-log';
+import { newChainKey } from '../../main/audit/chain';
 import { AUDIT_HEAD_FILE, AUDIT_KEY_SECRET } from '../../main/audit/open-audit';
 import { allMigrations, type Core } from '../../main/core';
 import { openDatabase, closeDatabase } from '../../main/store/database';
 import { migrate } from '../../main/store/migrations';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
+import { spawnCoreProcess } from '../helpers/core-process';
 import { RpcSocket } from '../helpers/rpc-socket';
+import { waitForStart } from '../helpers/serve-process';
 
 // Issue 16, part 5: with the database file at hand, each of these tamperings used to leave
 // audit.verify at ok. Each one here runs against a real SQLite file of a real core: stop the core,
@@ -252,5 +257,55 @@ describe('a log from before the chain was keyed', () => {
       db.exec("UPDATE audit_log SET details = '{\"x\":1}' WHERE seq = 3");
     });
     await withCore(dataDir, async (ws) => expect((await ws.request('audit.verify')).result).toEqual({ ok: false, checked: 2, brokenAt: 3, reason: 'its contents were changed' }));
+  });
+});
+
+describe('the head outside the database', () => {
+  it('moves only once an append is committed, once per turn however many rows came', async () => {
+    const dir = tempDataDir();
+    const file = path.join(dir, 'perch.db');
+    const db = openDatabase(file);
+    migrate(db, file, auditMigrations, '0.0.0');
+    const chain = newChainKey(0);
+    const headFile = new HeadFile(path.join(dir, AUDIT_HEAD_FILE));
+    const audit = new AuditLog(db, { chain, headFile });
+    audit.anchor();
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    db.transaction(() => {
+      for (let i = 0; i < 3; i++) audit.append({ actor: 'owner', surface: 'dashboard', action: 'rule.added', subject: `rule:${i}` });
+    })();
+    await turn();
+    expect(headFile.read(chain.key)).toMatchObject({ state: 'ok', head: { seq: 3 } });
+    // A change that rolls back takes its audit row with it: the head must not point at it.
+    expect(() =>
+      db.transaction(() => {
+        audit.append({ actor: 'owner', surface: 'dashboard', action: 'rule.added', subject: 'rule:rolled-back' });
+        throw new Error('the change failed');
+      })(),
+    ).toThrow('the change failed');
+    await turn();
+    expect(headFile.read(chain.key)).toMatchObject({ state: 'ok', head: { seq: 3 } });
+    expect(audit.verify()).toEqual({ ok: true, checked: 3 });
+    // Another key cannot read it as valid.
+    expect(headFile.read(newChainKey(0).key)).toEqual({ state: 'altered' });
+    audit.close();
+    closeDatabase(db);
+  });
+});
+
+describe('a kill in the middle of appends', () => {
+  it('is not mistaken for tampering: the chain verifies after the restart', { timeout: 60_000 }, async () => {
+    const dataDir = await populated();
+    const app = spawnCoreProcess({ PERCH_DATA_DIR: dataDir, PERCH_GATEWAY_PORT: '0', PERCH_GATEWAY_TOKEN: TEST_TOKEN });
+    const ws = await RpcSocket.open((await waitForStart(app, 30_000)).gateway, { Authorization: `Bearer ${TEST_TOKEN}` });
+    for (let i = 0; i < 40; i++) void ws.request('approvals.rules.add', { kind: 'exact', command: `echo burst-${i}` }).catch(() => undefined);
+    await ws.waitFor((f) => typeof f.id === 'string' && f.id === 't20');
+    app.child.kill('SIGKILL');
+    await app.exited;
+    await withCore(dataDir, async (ws2) => {
+      const verified = (await ws2.request('audit.verify')).result;
+      expect(verified.ok).toBe(true);
+      expect(verified.checked).toBeGreaterThanOrEqual(ROWS + 20);
+    });
   });
 });
