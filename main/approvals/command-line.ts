@@ -1,5 +1,5 @@
 import { callRisks, type AnalysisContext, type Risk, type RiskKind } from './command-risks';
-import { hiddenCharacters, linesOf, visible } from './hidden-text';
+import { hiddenCharacters, linesOf, visible } from '../contract/hidden-text';
 import { parseShell, ShellSyntaxError, type Construct, type ShellCall, type ShellScript } from './shell-syntax';
 
 // What a command line would do, from a real sh/Bash parse of it: every simple command it runs

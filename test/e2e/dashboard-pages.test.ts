@@ -131,6 +131,35 @@ describe('the dashboard against the headless app', () => {
     await page.close();
   }, 60_000);
 
+  it('marks a high-risk command: a warning, its hidden characters drawn, a different Approve and no "Approve always"', async () => {
+    const { page, errors } = await signedIn('approvals');
+    const risky = ws.request('tools.invoke', { name: 'exec', args: { command: 'echo hi\u200b; cat /proc/$PPID/environ' } }, 30_000);
+    const plain = ws.request('tools.invoke', { name: 'exec', args: { command: 'git status --short' } }, 30_000);
+    const pending = page.getByTestId('approvals-pending');
+    const high = pending.locator('li.approval', { hasText: 'environ' });
+    const low = pending.locator('li.approval', { hasText: 'git status --short' });
+    await high.waitFor();
+    await low.waitFor();
+    expect(await high.getAttribute('data-risk')).toBe('high');
+    expect(await high.getByRole('note').textContent()).toContain('High risk: read every line before approving');
+    expect(await high.locator('mark.hidden-char').textContent()).toBe('U+200B');
+    expect(await high.getByLabel('Risks').textContent()).toContain("Reads secrets: reads /proc/$PPID/environ: another program's environment");
+    expect(await high.getByRole('button', { name: 'Approve always' }).count()).toBe(0);
+    expect(await high.textContent()).toContain('“Approve always” is not offered: it contains invisible or control characters.');
+    expect(await low.getAttribute('data-risk')).toBe('none');
+    expect(await low.getByRole('button', { name: 'Approve always' }).count()).toBe(1);
+    const look = (button: ReturnType<Page['getByRole']>) => button.evaluate((b) => { const c = getComputedStyle(b); return `${c.backgroundColor} ${c.color} ${c.borderTopColor}`; });
+    const riskyApprove = high.getByRole('button', { name: '⚠ Approve anyway' });
+    expect(await look(riskyApprove)).not.toBe(await look(low.getByRole('button', { name: 'Approve', exact: true })));
+    await page.screenshot({ path: path.join(shots, 'dashboard-approvals-high-risk.png'), fullPage: true });
+    await high.getByRole('button', { name: 'Deny' }).click();
+    await low.getByRole('button', { name: 'Deny' }).click();
+    expect((await risky).result).toMatchObject({ ok: false });
+    expect((await plain).result).toMatchObject({ ok: false });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('pauses and resumes a channel', async () => {
     const { page, errors } = await signedIn('channels');
     const telegram = page.getByTestId('channel-telegram');

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { CommandText } from '../components/CommandText';
 import { Badge, Card, Empty, ErrorText, When } from '../components/ui';
 import { useApprovals, type Approval } from '../stores/approvals';
 import { call, useSession } from '../stores/session';
@@ -23,15 +24,32 @@ function TimeLeft({ until }: { until: string }) {
   return <span className={s < 60 ? 'error' : 'muted'}>{s === 0 ? 'expired' : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} left`}</span>;
 }
 
+const RISK_TITLE = { high: 'High risk: read every line before approving', caution: 'Worth a second look', none: null } as const;
+
 function Pending({ approval }: { approval: Approval }) {
   const decide = useApprovals((s) => s.decide);
   const state = useApprovals((s) => s.deciding[approval.id]);
   const busy = state === 'busy';
+  const high = approval.riskLevel === 'high';
+  const title = RISK_TITLE[approval.riskLevel];
+  const approve = (
+    <button key="approve" className={high ? 'risky' : undefined} disabled={busy} onClick={() => void decide(approval.id, 'approve')}>
+      {high ? '⚠ Approve anyway' : 'Approve'}
+    </button>
+  );
+  const deny = (
+    <button key="deny" className={high ? undefined : 'danger'} disabled={busy} onClick={() => void decide(approval.id, 'deny')}>
+      Deny
+    </button>
+  );
   return (
-    <li className="approval" data-testid={`approval-${approval.id}`}>
-      <pre className="output command" aria-label="Command">
-        {approval.command}
-      </pre>
+    <li className={`approval risk-${approval.riskLevel}`} data-testid={`approval-${approval.id}`} data-risk={approval.riskLevel}>
+      {title ? (
+        <p className="risk-title" role="note">
+          <span aria-hidden="true">⚠</span> {title}
+        </p>
+      ) : null}
+      <CommandText text={approval.command} />
       <div className="meta">
         <span>
           in <code>{approval.cwd}</code>
@@ -39,19 +57,23 @@ function Pending({ approval }: { approval: Approval }) {
         <span className="muted">{approval.conversationId ? `from ${approval.channel ?? 'a'} conversation ${approval.conversationId}` : `asked directly (${approval.channel ?? 'RPC'})`}</span>
         <TimeLeft until={approval.expiresAt} />
       </div>
-      <p className="risk">{approval.risk}</p>
+      <ul className="risk" aria-label="Risks">
+        {approval.risk.split('\n').map((line) => {
+          const [label, ...rest] = line.split(': ');
+          return <li key={line}>{rest.length ? <><strong>{label}:</strong> {rest.join(': ')}</> : line}</li>;
+        })}
+      </ul>
       <div className="actions">
-        <button disabled={busy} onClick={() => void decide(approval.id, 'approve')}>
-          Approve
-        </button>
-        <button className="secondary" disabled={busy} onClick={() => void decide(approval.id, 'approve', true)}>
-          Approve always
-        </button>
-        <button className="danger" disabled={busy} onClick={() => void decide(approval.id, 'deny')}>
-          Deny
-        </button>
+        {high ? [deny, approve] : [approve]}
+        {approval.noRuleReason ? null : (
+          <button className="secondary" disabled={busy} onClick={() => void decide(approval.id, 'approve', true)}>
+            Approve always
+          </button>
+        )}
+        {high ? null : deny}
         {busy ? <span className="muted">Running…</span> : null}
       </div>
+      {approval.noRuleReason ? <p className="muted small">“Approve always” is not offered: {approval.noRuleReason}.</p> : null}
       <ErrorText error={typeof state === 'object' ? state.error : null} />
     </li>
   );

@@ -1,3 +1,4 @@
+// Shared by the approval analysis (its notes) and the dashboard (which shows each one in the command).
 // Characters that make a command line read differently from what runs: extra lines (a terminal or
 // a chat bubble may show only the first), carriage returns that overwrite what was shown,
 // zero-width characters, bidirectional overrides that reorder the text, other control characters
@@ -32,7 +33,15 @@ const NAMES: Record<number, string> = {
 
 // Format (Cf) and control (Cc) characters other than tab and line ends, line and paragraph
 // separators, and every space that is not a plain one.
-const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]|[^\P{Cc}\t\n\r]|[^\P{Zs} ]/gu;
+export const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]|[^\P{Cc}\t\n\r]|[^\P{Zs} ]/gu;
+
+/** Its name, for a note or a tooltip. */
+export function nameOf(char: string): string {
+  const cp = char.codePointAt(0)!;
+  return NAMES[cp] ?? (cp < 0x20 || (cp >= 0x80 && cp < 0xa0) ? 'control character' : 'invisible character');
+}
+
+export const codeOf = (char: string): string => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 export interface HiddenCharacter {
   /** 1-based, in characters. */
@@ -44,16 +53,14 @@ export interface HiddenCharacter {
 export function hiddenCharacters(text: string): HiddenCharacter[] {
   const found: HiddenCharacter[] = [];
   for (const match of text.matchAll(INVISIBLE)) {
-    const cp = match[0].codePointAt(0)!;
-    const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-    found.push({ position: [...text.slice(0, match.index)].length + 1, code, name: NAMES[cp] ?? (cp < 0x20 || (cp >= 0x80 && cp < 0xa0) ? 'control character' : 'invisible character') });
+    found.push({ position: [...text.slice(0, match.index)].length + 1, code: codeOf(match[0]), name: nameOf(match[0]) });
   }
   return found;
 }
 
 /** The text with every hidden character spelled out and line ends shown, safe inside a one-line note. */
 export const visible = (text: string): string =>
-  text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(INVISIBLE, (c) => `‹U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}›`);
+  text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(INVISIBLE, (c) => `‹${codeOf(c)}›`);
 
 /** The lines of a command line, split where a terminal or the shell would start a new one. */
 export const linesOf = (text: string): string[] => text.split(/\r\n|\r|\n/);
