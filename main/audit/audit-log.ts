@@ -92,7 +92,7 @@ export class AuditLog {
   private readonly last: Statement;
   private readonly hashAt: Statement;
   private readonly now: () => Date;
-  readonly chain: ChainKey;
+  private readonly chain: ChainKey;
   private readonly headFile: HeadFile | null;
   private head: Head | null;
   private flushPending = false;
