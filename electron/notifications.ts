@@ -1,9 +1,11 @@
 import type { Notification as ElectronNotification, NotificationConstructorOptions } from 'electron';
 import type { PerchClient } from '../main/contract/client';
+import { visible } from '../main/contract/hidden-text';
 
-// Desktop notifications: each approval request shows its command with Approve / Deny where the OS
-// offers buttons (macOS, Windows) and opens the Approvals page when clicked; channel log-outs and
-// scheduled jobs that failed for good are shown too. A decided approval's notification is removed.
+// Desktop notifications: each approval request shows its command (hidden characters spelled out)
+// with Approve / Deny where the OS offers buttons (macOS, Windows; Review / Deny when high-risk)
+// and opens the Approvals page when clicked; channel log-outs and scheduled jobs that failed for
+// good are shown too. A decided approval's notification is removed.
 
 export interface NotificationDeps {
   Notification: { new (options: NotificationConstructorOptions): ElectronNotification; isSupported(): boolean };
@@ -25,12 +27,14 @@ export function desktopNotifications({ Notification, client, open, onError }: No
   };
   const offs = [
     client.on('approval.requested', (approval) => {
+      // A high-risk command is not approved from a notification: it opens the full review.
+      const high = approval.riskLevel === 'high';
       const notification = show(
         {
-          title: 'Perch wants to run a command',
-          body: `${approval.command}\nin ${approval.cwd}`,
+          title: high ? '⚠ Perch wants to run a high-risk command' : 'Perch wants to run a command',
+          body: `${visible(approval.command)}\nin ${approval.cwd}${high ? `\n${approval.risk.split('\n')[0]}` : ''}`,
           actions: [
-            { type: 'button', text: 'Approve' },
+            { type: 'button', text: high ? 'Review' : 'Approve' },
             { type: 'button', text: 'Deny' },
           ],
           closeButtonText: 'Later',
@@ -41,6 +45,7 @@ export function desktopNotifications({ Notification, client, open, onError }: No
       if (!notification) return;
       waiting.set(approval.id, notification);
       notification.on('action', (_event, index) => {
+        if (high && index === 0) return open('approvals');
         client.call('approvals.resolve', { id: approval.id, decision: index === 0 ? 'approve' : 'deny' }).catch((error: Error) => onError(error.message));
       });
     }),

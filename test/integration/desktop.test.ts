@@ -187,6 +187,20 @@ describe('the desktop shell against a real core', () => {
     await until(() => opened.some((o) => o.startsWith('error: ')));
     expect((await client.call('approvals.list', { status: 'history', limit: 1 })).items[0]).toMatchObject({ status: 'approved', decidedBy: 'desktop' });
 
+    // A high-risk command is reviewed in the window, not approved from the notification.
+    const risky = client.call('tools.invoke', { name: 'exec', args: { command: 'echo hi\u202e; touch risky.txt' } });
+    await until(() => shown.length === 2);
+    const warning = shown[1]!;
+    expect(warning.options).toMatchObject({ title: '⚠ Perch wants to run a high-risk command', body: expect.stringContaining('echo hi‹U+202E›; touch risky.txt') });
+    expect(warning.options.actions!.map((a) => a.text)).toEqual(['Review', 'Deny']);
+    const openedBefore = opened.length;
+    warning.emit('action', {}, 0); // Review
+    await until(() => opened.slice(openedBefore).includes('approvals'));
+    expect((await client.call('approvals.list', { status: 'pending' })).items.map((a) => a.command)).toEqual(['echo hi\u202e; touch risky.txt']);
+    warning.emit('action', {}, 1); // Deny
+    expect(await risky).toMatchObject({ ok: false });
+    shown.splice(1, 1);
+
     const view = { channel: 'whatsapp', state: 'logged-out' as const, paused: false, detail: 'WhatsApp logged this device out.', nextRetryAt: null };
     core.bus.publish('channel.status', view);
     core.bus.publish('channel.status', view); // said once
