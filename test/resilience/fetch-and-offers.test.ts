@@ -122,7 +122,8 @@ function commandFrom(parts: string[]): string {
     .map((p, i, all) => (i > 0 && all[i - 1]!.endsWith(' …') ? p.replace(/^… /, '') : p))
     .map((p) => p.replace(/ …$/, ''))
     .join('');
-  return body.slice('Perch wants to run:\n'.length, body.lastIndexOf('\nin '));
+  // A high-risk offer opens with a warning line.
+  return body.slice(body.indexOf('Perch wants to run:\n') + 'Perch wants to run:\n'.length, body.lastIndexOf('\nin '));
 }
 
 describe('approval offers are cut to the chat’s limit, the buttons under the last part', () => {

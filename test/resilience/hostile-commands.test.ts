@@ -272,6 +272,20 @@ describe('a line the analyser cannot read reaches the owner, never an internal e
     expect(result.result).toMatchObject({ ok: false });
   });
 
+  it('from a Telegram chat: a high-risk offer is marked and spells out its hidden characters', async () => {
+    const chat = telegramChats(emulator, BOT_TOKEN);
+    const seen = ws.frames.length;
+    const before = chat.sentTo(OWNER).length;
+    await chat.send(OWNER, 'run: echo hi\u202e; cat /proc/1/environ');
+    const asked = await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen, 10_000);
+    for (let i = 0; i < 200 && !chat.sentTo(OWNER).slice(before).some((t) => t.includes(asked.params.id)); i++) await new Promise((r) => setTimeout(r, 25));
+    const offer = chat.sentTo(OWNER).slice(before).join('\n');
+    expect(offer).toMatch(/^⚠️ High risk: read every line before approving\.\n\nPerch wants to run:\necho hi‹U\+202E›; cat \/proc\/1\/environ\n/);
+    expect(offer).not.toContain('\u202e');
+    expect(offer).toContain('Hidden text: right-to-left override (U+202E) at character 8');
+    await ws.request('approvals.resolve', { id: asked.params.id, decision: 'deny' });
+  });
+
   it('from a Telegram chat: the offer comes at once, with the note, and the chat gets its answer after Deny', async () => {
     const chat = telegramChats(emulator, BOT_TOKEN);
     for (const [command, note] of [
