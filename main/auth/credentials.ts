@@ -44,6 +44,7 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest();
 export class Credentials {
   private tokenHash: Buffer;
   private readonly codes = new Map<string, number>();
+  private findSession: ReturnType<Db['prepare']> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -63,9 +64,9 @@ export class Credentials {
   verify(credential: string): 'token' | 'session' | null {
     const hash = sha256(credential);
     if (timingSafeEqual(hash, this.tokenHash)) return 'token';
-    const row = this.db
-      .prepare('SELECT expires_at FROM auth_sessions WHERE token_hash = ?')
-      .get(hash.toString('hex')) as { expires_at: number } | undefined;
+    // Prepared once: a flood of wrong tokens runs this for each one.
+    this.findSession ??= this.db.prepare('SELECT expires_at FROM auth_sessions WHERE token_hash = ?');
+    const row = this.findSession.get(hash.toString('hex')) as { expires_at: number } | undefined;
     if (row && row.expires_at > this.now()) return 'session';
     return null;
   }

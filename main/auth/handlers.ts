@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log';
 import { appError } from '../contract/errors';
+import { LogThrottle } from '../gateway/log-throttle';
 import { surfaceOf, type Handlers } from '../gateway/router';
 import { registerSecret } from '../log/redact';
 import type { SecretStore } from '../secrets/secret-store';
@@ -12,26 +13,31 @@ export const MAX_BAD_CREDENTIALS = 5;
 const tooMany = () => appError('unauthorized', 'Too many invalid credentials on this connection', { attemptsLeft: 0 });
 
 export function authHandlers(credentials: Credentials): Handlers {
+  const warnings = new LogThrottle();
   return {
-    'auth.token': ({ token }, { session, log }) => {
+    'auth.token': ({ token }, ctx) => {
+      const { session } = ctx;
       // Past the limit nothing is checked any more (even a right guess), also inside one batch.
       if (session.badCredentials >= MAX_BAD_CREDENTIALS) throw tooMany();
       const via = credentials.verify(token);
       if (!via) {
         session.badCredentials += 1;
-        log.warn('bad gateway credential', { conn: session.id, attempts: session.badCredentials });
+        const skipped = warnings.pass('token');
+        if (skipped !== null) ctx.log.warn('bad gateway credential', { conn: session.id, attempts: session.badCredentials, ...(skipped ? { skipped } : {}) });
         throw appError('unauthorized', 'Invalid token', { attemptsLeft: Math.max(0, MAX_BAD_CREDENTIALS - session.badCredentials) });
       }
       session.authenticated = true;
       session.authVia = via;
       return { authenticated: true, via };
     },
-    'auth.login': ({ code }, { session, log }) => {
+    'auth.login': ({ code }, ctx) => {
+      const { session } = ctx;
       if (session.badCredentials >= MAX_BAD_CREDENTIALS) throw tooMany();
       const granted = credentials.redeemLoginCode(code);
       if (!granted) {
         session.badCredentials += 1;
-        log.warn('invalid or used dashboard login code', { conn: session.id });
+        const skipped = warnings.pass('login');
+        if (skipped !== null) ctx.log.warn('invalid or used dashboard login code', { conn: session.id, ...(skipped ? { skipped } : {}) });
         throw appError('login_code_invalid', 'This login link is invalid, expired or already used. Restart Perch for a new link, or sign in with the gateway token.');
       }
       session.authenticated = true;

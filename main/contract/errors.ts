@@ -41,7 +41,11 @@ export class RpcError extends Error {
   readonly data: Record<string, unknown> | undefined;
 
   constructor(code: number, message: string, data?: Record<string, unknown>) {
+    // An answer to the caller, not a bug: no stack trace is captured (refusing a flood stays cheap).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'RpcError';
     this.code = code;
     this.data = data;

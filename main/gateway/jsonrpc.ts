@@ -47,8 +47,16 @@ export async function handleFrame(router: Router, session: Session, text: string
       );
     }
     const room = new ReplyRoom(maxReplyBytes, message.length, idBytes(message));
-    const replies = await Promise.all(message.map((item) => serialized(router, session, item, room)));
-    const owed = replies.filter((r): r is string => r !== null);
+    // Entries start in order. One that answers at once is serialized (and its result dropped)
+    // before the next starts, so a batch never holds a hundred large results at the same time;
+    // one that waits on something (a model, a timer) lets the next start without it.
+    const replies: Array<Promise<string | null>> = [];
+    for (const item of message) {
+      const reply = serialized(router, session, item, room);
+      replies.push(reply);
+      await Promise.race([reply, new Promise<void>((resolve) => setImmediate(resolve))]);
+    }
+    const owed = (await Promise.all(replies)).filter((r): r is string => r !== null);
     return owed.length > 0 ? `[${owed.join(',')}]` : null;
   }
   return serialized(router, session, message, new ReplyRoom(maxReplyBytes, 1, idBytes([message])));

@@ -44,6 +44,9 @@ export interface RouterOptions {
 
 let requestCounter = 0;
 
+/** Built once: the answer to every call before sign-in, however many come. */
+const UNAUTHORIZED = appError('unauthorized', 'Authentication required: send "Authorization: Bearer <token>" when connecting, or call auth.token first');
+
 export class Router {
   private readonly handlers = new Map<MethodName, Handler<MethodName>>();
   private readonly revokers = new Set<CredentialRevoker>();
@@ -103,9 +106,7 @@ export class Router {
   private async dispatch(session: Session, method: string, rawParams: unknown, correlationId: string, reply: ReplyAllowance): Promise<unknown> {
     const known = isMethodName(method);
     // Before authentication every call gets the same answer, so the method list does not leak.
-    if (!session.authenticated && !(known && methods[method].public === true)) {
-      throw appError('unauthorized', 'Authentication required: send "Authorization: Bearer <token>" when connecting, or call auth.token first');
-    }
+    if (!session.authenticated && !(known && methods[method].public === true)) throw UNAUTHORIZED;
     const wait = session.bucket.take();
     if (wait > 0) {
       throw appError('rate_limited', `Too many requests on this connection; retry in ${wait} ms`, { retryAfterMs: wait });

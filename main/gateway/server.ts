@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger';
 import type { HealthRegistry } from '../system/health';
 import { bearer, createHttpHandler, pathnameOf } from './http-routes';
 import { chargeMalformed, frameError, handleFrame } from './jsonrpc';
+import { LogThrottle } from './log-throttle';
 import type { GatewayMetrics } from './metrics';
 import { OriginPolicy } from './origin-policy';
 import type { Router } from './router';
@@ -26,6 +27,8 @@ const HARD_FRAME_LIMIT = 16 * 1024 * 1024;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** After a close frame, how long a peer gets to answer before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
+/** A connection cut off for abuse is read no more and gets only a moment for its close frame. */
+const CUT_GRACE_MS = 100;
 export const CONNECTION_LIMITS = { total: 256, unauthenticated: SIGN_IN_LIMITS.places };
 /** Answer to a frame too large for a connection that has not signed in (built once: refusals stay cheap). */
 const UNSIGNED_TOO_LARGE = frameError(AppErrors.payload_too_large, `Before signing in, frames are at most ${SIGN_IN_LIMITS.maxFrameBytes} bytes`, {
@@ -72,6 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sockets = new Map<WebSocket, Session>();
   const closing = new Set<WebSocket>();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const warnings = new LogThrottle();
   const signInLimits = { ...SIGN_IN_LIMITS, places: connectionLimits.unauthenticated, ...options.signIn };
   const tooLargeBeforeSignIn =
     signInLimits.maxFrameBytes === SIGN_IN_LIMITS.maxFrameBytes
@@ -79,7 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : frameError(AppErrors.payload_too_large, `Before signing in, frames are at most ${signInLimits.maxFrameBytes} bytes`, { code: 'payload_too_large', limit: signInLimits.maxFrameBytes });
   const lane = new SignInLane(signInLimits, authTimeoutMs, (ws, why) => {
     metrics.rejected.inc({ reason: why });
-    shut(ws, 1008, why === 'idle' ? 'idle before signing in' : 'authentication timeout');
+    cut(ws, 1008, why === 'idle' ? 'idle before signing in' : 'authentication timeout');
   });
 
   const server = http.createServer(
@@ -95,7 +99,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const refuse = (socket: Duplex, status: number, reason: string, metric: string) => {
     metrics.rejected.inc({ reason: metric });
-    log.warn('refused a WebSocket upgrade', { status, reason: metric });
+    const skipped = warnings.pass(metric);
+    if (skipped !== null) log.warn('refused a WebSocket upgrade', { status, reason: metric, ...(skipped ? { skipped } : {}) });
     const body = `${reason}\n`;
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
@@ -112,23 +117,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const credential = bearer(req);
     const via = credential === null ? null : options.verifyCredential(credential);
     if (credential !== null && via === null) return refuse(socket, 401, 'invalid bearer token', 'bad_token');
-    if (sockets.size >= connectionLimits.total) return refuse(socket, 503, 'too many connections', 'connection_limit');
+    // Connections being closed do not count: a flood of them must not keep a signed-in client out.
+    if (sockets.size - closing.size >= connectionLimits.total) return refuse(socket, 503, 'too many connections', 'connection_limit');
     // A full sign-in lane makes room by closing its oldest connection: the newcomer may be the owner.
     const evict = via ? null : lane.evictionCandidate();
     if (evict) {
       metrics.rejected.inc({ reason: 'sign_in_lane_full' });
-      shut(evict, 1013, 'too many connections waiting to sign in');
+      cut(evict, 1013, 'too many connections waiting to sign in');
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req.socket.remoteAddress, via));
   });
 
   /** Sends a close frame, ignores whatever still arrives, and destroys the socket after a grace. */
-  const shut = (ws: WebSocket, code: number, reason: string) => {
+  const shut = (ws: WebSocket, code: number, reason: string, graceMs = CLOSE_GRACE_MS) => {
     if (closing.has(ws)) return;
     closing.add(ws);
     lane.leave(ws);
     ws.close(code, reason);
-    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+    setTimeout(() => ws.terminate(), graceMs).unref();
+  };
+  /** Closes a connection that misbehaved without reading another byte from it. */
+  const cut = (ws: WebSocket, code: number, reason: string) => {
+    shut(ws, code, reason, CUT_GRACE_MS);
+    ws.pause();
   };
 
   /** Sends unless the peer stopped reading; a peer that did is cut off. */
@@ -157,19 +168,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (text !== null) send(ws, text);
     };
 
-    let cut = false;
+    let overBudget = false;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (cut || closing.has(ws)) return;
+      if (overBudget || closing.has(ws)) return;
       if (!session.authenticated) {
         // Charged before anything reads the frame. Past the budget the socket is no longer read;
         // it is closed once the replies already owed have gone out.
         const admitted = lane.admit(ws, frameBytes(data));
         if (admitted === 'over_budget') {
-          cut = true;
+          overBudget = true;
           metrics.rejected.inc({ reason: 'sign_in_budget' });
           lane.leave(ws);
           ws.pause();
-          return void setImmediate(() => shut(ws, 1008, 'too many frames before signing in'));
+          return void setImmediate(() => cut(ws, 1008, 'too many frames before signing in'));
         }
         if (admitted === 'too_large') return reply(tooLargeBeforeSignIn);
       }
@@ -205,7 +216,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           if (session.authenticated) lane.leave(ws);
           if (!session.authenticated && session.badCredentials >= MAX_BAD_CREDENTIALS) {
             metrics.rejected.inc({ reason: 'too_many_bad_tokens' });
-            shut(ws, 1008, 'too many invalid credentials');
+            cut(ws, 1008, 'too many invalid credentials');
           }
         },
         (error: Error) => log.error('frame handling failed', { conn: session.id, error }),
