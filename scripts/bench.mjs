@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench [-- suite…]`: measures the built app and prints one JSON object per metric per
-// line: {"suite","metric","value","unit"}. Suites: gateway, agent (agent:llama, agent:pipeline), memory, channels.
+// line: {"suite","metric","value","unit"}. Suites: gateway, agent (agent:llama, agent:pipeline), memory, channels, abuse.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -9,6 +9,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clearInterval, setImmediate, setInterval } from 'node:timers';
 import WebSocket from 'ws';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -793,6 +794,221 @@ async function channelsSuite() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// abuse: a signed-in client's ping while another local process floods the gateway without the
+// token, and whether the right token still signs in; then what batches of system.logs cost.
+
+const FLOODS = ['bad_token', 'unauthenticated_calls', 'idle_sockets', 'small_frames'];
+const FLOOD_SOCKETS = 8;
+const IDLE_SOCKETS = 64;
+
+/** The flood itself, in a process of its own on the load generator's core (run with PERCH_BENCH_FLOOD). */
+async function floodWorker(kind, port) {
+  const url = `ws://127.0.0.1:${port}/rpc`;
+  const stats = { connections: 0, frames: 0, replies: 0, closedByGateway: 0, refusedUpgrades: 0, ms: 0 };
+  const started = performance.now();
+  let running = true;
+  process.on('message', () => (running = false));
+  const open = (headers = {}) =>
+    new Promise((resolve) => {
+      const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+      stats.connections++;
+      ws.on('message', () => stats.replies++);
+      ws.on('error', () => undefined);
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => (res.resume(), stats.refusedUpgrades++, resolve(null)));
+      ws.once('close', (code) => {
+        if (code !== 1005 && code !== 1006) stats.closedByGateway++;
+        resolve(null);
+      });
+    });
+  /** Sends frames as fast as the socket takes them, until the gateway closes it. */
+  const pump = (ws, frame) =>
+    new Promise((resolve) => {
+      ws.once('close', resolve);
+      const step = () => {
+        if (!running || ws.readyState !== WebSocket.OPEN) return resolve();
+        for (let i = 0; i < 100 && ws.bufferedAmount < 64 * 1024; i++, stats.frames++) ws.send(frame());
+        // A socket the gateway stopped reading is not spun on: the CPU goes to the other sockets.
+        if (ws.bufferedAmount < 64 * 1024) setImmediate(step);
+        else setTimeout(step, 5);
+      };
+      step();
+    });
+  let n = 0;
+  const tiny = ['{}', 'x', '[]', '1', ' ', '{"jsonrpc":"2.0"}'];
+  // Each kind runs two ways at once: sockets that keep sending until the gateway closes them (what
+  // each frame costs), and sockets that send a burst and are dropped at once for a new one,
+  // never waiting for the gateway's close (what each connection costs).
+  const frames = {
+    bad_token: () => `{"jsonrpc":"2.0","id":${++n},"method":"auth.token","params":{"token":"wrong-${n}-abcdefghijklmnopqrstuvwxyz"}}`,
+    unauthenticated_calls: () => `{"jsonrpc":"2.0","id":${++n},"method":"system.ping"}`,
+    small_frames: () => tiny[n++ % tiny.length],
+  };
+  const burst = async (ws, count) => {
+    for (let i = 0; i < count; i++, stats.frames++) ws.send(frames[kind]());
+    await sleep(1);
+    ws.terminate();
+  };
+  const pumper = async () => {
+    const ws = await open();
+    if (ws) await pump(ws, frames[kind]);
+  };
+  const churner = async () => {
+    if (kind === 'bad_token') (await open({ Authorization: `Bearer wrong-${++n}-abcdefghijklmnopqrstuvwxyz` }))?.terminate();
+    const ws = await open();
+    if (ws) await burst(ws, kind === 'bad_token' ? 5 : 40);
+  };
+  const idle = async () => {
+    const ws = await open();
+    if (!ws) return;
+    await new Promise((resolve) => {
+      const check = setInterval(() => running || ws.terminate(), 50);
+      ws.once('close', () => (clearInterval(check), resolve()));
+    });
+  };
+  const loops = kind === 'idle_sockets' ? Array(IDLE_SOCKETS).fill(idle) : [...Array(FLOOD_SOCKETS).fill(pumper), ...Array(FLOOD_SOCKETS).fill(churner)];
+  await Promise.all(loops.map(async (loop) => {
+    while (running) await loop().catch(() => sleep(5));
+  }));
+  stats.ms = performance.now() - started;
+  process.send(stats, () => process.exit(0));
+}
+
+function startFlood(kind, port) {
+  const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, PERCH_BENCH_FLOOD: kind, PERCH_BENCH_PORT: String(port) }, stdio: 'ignore' });
+  if (pin) spawnSync('taskset', ['-a', '-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
+  // It shares the load generator's core: at the lowest priority it never delays the ping being
+  // timed (that would measure the flood's own process, not the gateway), and takes the rest.
+  os.setPriority(child.pid, 19);
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('message', resolve);
+        child.send('stop');
+      }),
+  };
+}
+
+/**
+ * Pings one at a time, about one a millisecond: the timed client sleeps between pings, so the flood
+ * beside it on its core (at the lowest priority) gets nearly all of that core, yet never delays
+ * the ping being timed. Returns each round trip in ms.
+ */
+async function pacedPings(ws, count) {
+  const times = new Array(count);
+  let resolveReply = null;
+  const onMessage = () => resolveReply();
+  ws.on('message', onMessage);
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    await new Promise((resolve) => {
+      resolveReply = resolve;
+      ws.send(`{"jsonrpc":"2.0","id":${i},"method":"system.ping"}`);
+    });
+    times[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+    await sleep(1);
+  }
+  ws.off('message', onMessage);
+  return times.sort((a, b) => a - b);
+}
+
+/** Signs in with the right token: in-band on a fresh socket (as the dashboard does) and on the upgrade. */
+async function rightTokenSignsIn(port) {
+  const inBand = await new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/rpc`, { perMessageDeflate: false });
+    const timer = setTimeout(() => (ws.terminate(), resolve(false)), 2000);
+    ws.on('error', () => (clearTimeout(timer), resolve(false)));
+    ws.once('open', () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'auth.token', params: { token: TOKEN } })));
+    ws.once('message', (data) => (clearTimeout(timer), ws.close(), resolve(String(data).includes('"authenticated":true'))));
+  });
+  const header = await connect(port).then((ws) => (ws.close(), true), () => false);
+  return inBand && header;
+}
+
+async function abuseSuite() {
+  const suite = 'abuse';
+  const ROUNDS = 3;
+  emit(suite, 'app_and_load_generator_on_separate_cores', pin ? 1 : 0, 'bool');
+  // Other work on the machine shows in every figure here: the load when the suite started, and
+  // each round's quiet p99 (the same client, no flood, just before) to compare the flooded one with.
+  emit(suite, 'machine_load_1m_at_start', os.loadavg()[0], 'load');
+  const [steal, suiteStart] = [stealMs(), performance.now()];
+  const app = await startApp();
+  try {
+    const signedIn = await connect(app.port);
+    await pingLatencies(signedIn, 2000); // warm-up
+    for (const kind of FLOODS) {
+      const quiet = [];
+      const flooded = [];
+      let logins = 0;
+      let tries = 0;
+      const rates = { connections: [], frames: [], replies: [] };
+      // Rounds of quiet then flooded: a single round's p99 swings with whatever else the machine runs.
+      for (let r = 0; r < ROUNDS; r++) {
+        quiet.push(await pacedPings(signedIn, 1000));
+        const flood = startFlood(kind, app.port);
+        await sleep(500); // under way
+        flooded.push(await pacedPings(signedIn, 3000));
+        for (let i = 0; i < 5; i++, tries++) if (await rightTokenSignsIn(app.port)) logins++;
+        const stats = await flood.stop();
+        for (const key of Object.keys(rates)) rates[key].push(stats[key] / (stats.ms / 1000));
+        await sleep(300); // the flood's sockets are gone before the next round
+      }
+      const p = (rounds, q) => rounds.map((t) => percentile(t, q));
+      emit(suite, `ping_rtt_during_${kind}_p50`, median(p(flooded, 50)), 'ms');
+      emit(suite, `ping_rtt_during_${kind}_p99`, median(p(flooded, 99)), 'ms');
+      emit(suite, `ping_rtt_during_${kind}_p99_worst_round`, Math.max(...p(flooded, 99)), 'ms');
+      emit(suite, `ping_rtt_quiet_before_${kind}_p99`, median(p(quiet, 99)), 'ms');
+      emit(suite, `right_token_signs_in_during_${kind}`, logins / tries, 'ratio');
+      // How hard the flood pushed (it has what the timed client leaves of its core).
+      emit(suite, `flood_${kind}_connections_per_s`, median(rates.connections), '1/s');
+      emit(suite, `flood_${kind}_frames_sent_per_s`, median(rates.frames), '1/s');
+      emit(suite, `flood_${kind}_replies_per_s`, median(rates.replies), '1/s');
+    }
+    signedIn.close();
+  } finally {
+    await app.stop();
+  }
+  emit(suite, 'cpu_steal_during_floods', ((stealMs() - steal) / ((performance.now() - suiteStart) * os.cpus().length)) * 100, '%');
+
+  // 4 connections × 5 batches of 100 × system.logs against a log of ~1.5 MB (part 7 of issue 16).
+  const logs = await startApp({ PERCH_LOG_LEVEL: 'debug' });
+  try {
+    const filler = await connect(logs.port);
+    const logFile = (await rpcCall(filler, 'system.logs', { lines: 1 })).result.file;
+    for (let id = 0; fs.statSync(logFile).size < 1.5 * 2 ** 20; ) {
+      await new Promise((resolve) => {
+        filler.once('message', resolve);
+        filler.send(JSON.stringify(Array.from({ length: 100 }, () => ({ jsonrpc: '2.0', id: ++id, method: 'system.ping' }))));
+      });
+    }
+    filler.close();
+    const rssBefore = rssMb(logs.child.pid);
+    const started = performance.now();
+    let largest = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const ws = await connect(logs.port);
+        for (let b = 0; b < 5; b++) {
+          const frame = await new Promise((resolve) => {
+            ws.once('message', resolve);
+            ws.send(JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'system.logs', params: { lines: 2000 } }))));
+          });
+          largest = Math.max(largest, frame.length);
+        }
+        ws.close();
+      }),
+    );
+    emit(suite, 'logs_batches_4x5x100_ms', performance.now() - started, 'ms');
+    emit(suite, 'logs_batches_largest_reply', largest / 2 ** 20, 'MiB');
+    emit(suite, 'logs_batches_rss_before', rssBefore, 'MB');
+    emit(suite, 'logs_batches_peak_rss', Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${logs.child.pid}/status`, 'utf8'))[1]) / 1024, 'MB');
+  } finally {
+    await logs.stop();
+  }
+}
+
 // `agent` runs both parts; `agent:llama` and `agent:pipeline` run one.
 const suites = {
   gateway: gatewaySuite,
@@ -801,9 +1017,13 @@ const suites = {
   'agent:pipeline': () => agentPipelineSuite(),
   memory: memorySuite,
   channels: channelsSuite,
+  abuse: abuseSuite,
 };
-const defaults = ['gateway', 'agent', 'memory', 'channels'];
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
-if (!fs.existsSync(serveEntry)) spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-for (const name of wanted.length ? wanted : defaults) await suites[name]();
+const defaults = ['gateway', 'agent', 'memory', 'channels', 'abuse'];
+if (process.env.PERCH_BENCH_FLOOD) await floodWorker(process.env.PERCH_BENCH_FLOOD, Number(process.env.PERCH_BENCH_PORT));
+else {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
+  if (!fs.existsSync(serveEntry)) spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  for (const name of wanted.length ? wanted : defaults) await suites[name]();
+}
