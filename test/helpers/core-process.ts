@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { ServeProcess } from './serve-process';
+import { spawnNode, type ServeProcess } from './serve-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ENTRY = path.join(ROOT, 'test/helpers/core-child.ts');
@@ -12,15 +11,5 @@ await runnerImport(process.argv[1], { configFile: false, root: ${JSON.stringify(
 
 /** Starts the core from source in a child process with exactly this environment (plus PATH and HOME). */
 export function spawnCoreProcess(env: Record<string, string>): ServeProcess {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', RUNNER, ENTRY], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PERCH_VALIDATE_RESULTS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
+  return spawnNode(['--input-type=module', '-e', RUNNER, ENTRY], env, ROOT);
 }

@@ -12,9 +12,10 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the headless app as `npm run serve` does, as a real process. */
-export function spawnServe(env: Record<string, string>, args: string[] = ['--headless']): ServeProcess {
-  const child = spawn(process.execPath, [START_SCRIPT, ...args], {
+/** Runs a Node script as a child process with exactly this environment (plus PATH and HOME), collecting its output. */
+export function spawnNode(args: string[], env: Record<string, string>, cwd?: string): ServeProcess {
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PERCH_VALIDATE_RESULTS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -24,6 +25,11 @@ export function spawnServe(env: Record<string, string>, args: string[] = ['--hea
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Runs the headless app as `npm run serve` does, as a real process. */
+export function spawnServe(env: Record<string, string>, args: string[] = ['--headless']): ServeProcess {
+  return spawnNode([START_SCRIPT, ...args], env);
 }
 
 /** Waits until the process printed its dashboard link; returns the gateway and link URLs. */

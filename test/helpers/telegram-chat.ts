@@ -1,5 +1,9 @@
 import TelegramServer from 'telegram-test-api';
-import type { RpcSocket } from './rpc-socket';
+import type { Core } from '../../main/core';
+import type { EventName } from '../../main/contract/events';
+import { startTestCore, TEST_TOKEN } from './core';
+import { startOpenAIServer, type ModelServer } from './model-servers';
+import { RpcSocket } from './rpc-socket';
 import { freePort } from './serve-process';
 
 // The people's side of Telegram in tests: the Bot API emulator, and chats with the bot on it.
@@ -35,4 +39,38 @@ export function telegramChats(emulator: TelegramServer, botToken: string) {
 /** Waits (up to 5 s) until the gateway lists the first channel as connected. */
 export async function untilChannelConnected(ws: RpcSocket): Promise<void> {
   for (let i = 0; i < 100 && (await ws.request('channels.list')).result.items[0]?.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+export interface TelegramPerch {
+  emulator: TelegramServer;
+  model: ModelServer;
+  core: Core;
+  ws: RpcSocket;
+  chats: ReturnType<typeof telegramChats>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Perch answering on Telegram for a test: the Bot API emulator, the scripted model, a core that
+ * answers `allowFrom` (the first is the owner), and a signed-in socket subscribed to `events`.
+ */
+export async function startTelegramPerch(botToken: string, allowFrom: number[], events: EventName[] = []): Promise<TelegramPerch> {
+  const emulator = await startTelegramEmulator();
+  const model = await startOpenAIServer();
+  const core = await startTestCore({
+    PERCH_TELEGRAM_TOKEN: botToken,
+    PERCH_TELEGRAM_API_ROOT: emulator.config.apiURL,
+    PERCH_TELEGRAM_ALLOW_FROM: allowFrom.join(','),
+    PERCH_MODEL: `openai:gpt-test@${model.url}/v1`,
+  });
+  const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+  if (events.length) await ws.request('events.subscribe', { events });
+  await untilChannelConnected(ws);
+  const stop = async () => {
+    ws.close();
+    await core.stop();
+    await model.close();
+    await emulator.stop();
+  };
+  return { emulator, model, core, ws, chats: telegramChats(emulator, botToken), stop };
 }

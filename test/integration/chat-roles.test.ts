@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import TelegramServer from 'telegram-test-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSY_NOTICE } from '../../main/channels/channel-manager';
 import type { Core } from '../../main/core';
-import { startTestCore, TEST_TOKEN } from '../helpers/core';
-import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
-import { RpcSocket } from '../helpers/rpc-socket';
-import { startTelegramEmulator, telegramChats, untilChannelConnected } from '../helpers/telegram-chat';
+import type { ModelServer } from '../helpers/model-servers';
+import type { RpcSocket } from '../helpers/rpc-socket';
+import { startTelegramPerch, type telegramChats, type TelegramPerch } from '../helpers/telegram-chat';
 
 type Chats = ReturnType<typeof telegramChats>;
 
@@ -22,7 +20,7 @@ const CONTACT = 4202;
 const OTHERS = [4303, 4404, 4505];
 
 describe('chat roles and the bounded model queue', () => {
-  let emulator: TelegramServer;
+  let perch: TelegramPerch;
   let model: ModelServer;
   let core: Core;
   let ws: RpcSocket;
@@ -30,24 +28,11 @@ describe('chat roles and the bounded model queue', () => {
   let send: Chats['send'];
   let exchange: Chats['exchange'];
   beforeAll(async () => {
-    emulator = await startTelegramEmulator();
-    ({ sentTo, send, exchange } = telegramChats(emulator, BOT_TOKEN));
-    model = await startOpenAIServer();
-    core = await startTestCore({
-      PERCH_TELEGRAM_TOKEN: BOT_TOKEN,
-      PERCH_TELEGRAM_API_ROOT: emulator.config.apiURL,
-      PERCH_TELEGRAM_ALLOW_FROM: [OWNER, CONTACT, ...OTHERS].join(','),
-      PERCH_MODEL: `openai:gpt-test@${model.url}/v1`,
-    });
-    ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    await untilChannelConnected(ws);
+    perch = await startTelegramPerch(BOT_TOKEN, [OWNER, CONTACT, ...OTHERS]);
+    ({ model, core, ws } = perch);
+    ({ sentTo, send, exchange } = perch.chats);
   });
-  afterAll(async () => {
-    ws.close();
-    await core.stop();
-    await model.close();
-    await emulator.stop();
-  });
+  afterAll(() => perch.stop());
 
   async function waitFor<T>(read: () => T, done: (value: T) => boolean, ms = 10_000): Promise<T> {
     const deadline = Date.now() + ms;

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import TelegramServer from 'telegram-test-api';
+import type TelegramServer from 'telegram-test-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalOffer } from '../../main/channels/approval-offer';
 import type { Core } from '../../main/core';
@@ -12,7 +12,7 @@ import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { fakeWhatsApp } from '../helpers/fake-whatsapp';
 import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
-import { startTelegramEmulator, untilChannelConnected } from '../helpers/telegram-chat';
+import { startTelegramPerch, untilChannelConnected, type TelegramPerch } from '../helpers/telegram-chat';
 
 // Limits an attacker leans on: web_fetch reaching reserved ranges or this machine's own interface
 // addresses (a LAN address of this host, whatever range it is in), and an approval offer too long
@@ -155,23 +155,15 @@ describe('approval offers are cut to the chat’s limit, the buttons under the l
   describe('on Telegram', () => {
     const BOT_TOKEN = '123456:perch-test-token-abcdefghijkl';
     const OWNER = 1001;
+    let perch: TelegramPerch;
     let emulator: TelegramServer;
-    let model: ModelServer;
     let core: Core;
     let ws: RpcSocket;
     beforeAll(async () => {
-      emulator = await startTelegramEmulator();
-      model = await startOpenAIServer();
-      core = await startTestCore({ PERCH_TELEGRAM_TOKEN: BOT_TOKEN, PERCH_TELEGRAM_API_ROOT: emulator.config.apiURL, PERCH_TELEGRAM_ALLOW_FROM: String(OWNER), PERCH_MODEL: `openai:gpt-test@${model.url}/v1` });
-      ws = await RpcSocket.open(core.gateway.url, auth);
-      await untilChannelConnected(ws);
+      perch = await startTelegramPerch(BOT_TOKEN, [OWNER]);
+      ({ emulator, core, ws } = perch);
     });
-    afterAll(async () => {
-      ws.close();
-      await core.stop();
-      await model.close();
-      await emulator.stop();
-    });
+    afterAll(() => perch.stop());
 
     it('an 8,000-character command arrives whole in parts within 4,096 characters; Approve under the last runs it once', async () => {
       const toOwner = () => (emulator.storage.botMessages as any[]).filter((u) => String(u.message.chat_id) === String(OWNER));

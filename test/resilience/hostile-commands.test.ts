@@ -5,9 +5,8 @@ import type TelegramServer from 'telegram-test-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
-import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
-import { startTelegramEmulator, telegramChats, untilChannelConnected } from '../helpers/telegram-chat';
+import { startTelegramPerch, type TelegramPerch } from '../helpers/telegram-chat';
 
 // Command lines that try to slip past an "always allow" rule or the approval prompt, through the
 // real gate over the gateway. Every spelling tries to create a marker file; with pattern rules
@@ -232,29 +231,14 @@ describe('risk notes name what a dangerous command does', () => {
 describe('a line the analyser cannot read reaches the owner, never an internal error', () => {
   const BOT_TOKEN = '424242:hostile-commands-bot-token';
   const OWNER = 7001;
+  let perch: TelegramPerch;
   let emulator: TelegramServer;
-  let model: ModelServer;
-  let core: Core;
   let ws: RpcSocket;
   beforeAll(async () => {
-    emulator = await startTelegramEmulator();
-    model = await startOpenAIServer();
-    core = await startTestCore({
-      PERCH_MODEL: `openai:gpt-test@${model.url}/v1`,
-      PERCH_TELEGRAM_TOKEN: BOT_TOKEN,
-      PERCH_TELEGRAM_API_ROOT: emulator.config.apiURL,
-      PERCH_TELEGRAM_ALLOW_FROM: String(OWNER),
-    });
-    ws = await RpcSocket.open(core.gateway.url, auth);
-    await ws.request('events.subscribe', { events: ['approval.requested'] });
-    await untilChannelConnected(ws);
+    perch = await startTelegramPerch(BOT_TOKEN, [OWNER], ['approval.requested']);
+    ({ emulator, ws } = perch);
   });
-  afterAll(async () => {
-    ws.close();
-    await core.stop();
-    await model.close();
-    await emulator.stop();
-  });
+  afterAll(() => perch.stop());
 
   it.each([
     ['echo ${x:-$(…)}', 'Runs a nested command: $(…)'],
@@ -273,7 +257,7 @@ describe('a line the analyser cannot read reaches the owner, never an internal e
   });
 
   it('from a Telegram chat: a high-risk offer is marked and spells out its hidden characters', async () => {
-    const chat = telegramChats(emulator, BOT_TOKEN);
+    const chat = perch.chats;
     const seen = ws.frames.length;
     const before = chat.sentTo(OWNER).length;
     await chat.send(OWNER, 'run: echo hi\u202e; cat /proc/1/environ');
@@ -287,7 +271,7 @@ describe('a line the analyser cannot read reaches the owner, never an internal e
   });
 
   it('from a Telegram chat: the offer comes at once, with the note, and the chat gets its answer after Deny', async () => {
-    const chat = telegramChats(emulator, BOT_TOKEN);
+    const chat = perch.chats;
     for (const [command, note] of [
       ['echo ${x:-$(…)}', 'Runs a nested command: $(…)'],
       ['echo ${x:-$(', 'Could not be analysed'],
