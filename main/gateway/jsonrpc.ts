@@ -25,12 +25,20 @@ export function chargeMalformed<T>(session: Session, reply: () => T): T | null {
   return session.bucket.take() > 0 ? null : reply();
 }
 
+/** How large a reply frame may grow: a batch's replies together, and one reply on its own. */
+export interface ReplyLimits {
+  batch: number;
+  single: number;
+}
+
+const UNLIMITED_REPLIES: ReplyLimits = { batch: Number.POSITIVE_INFINITY, single: Number.POSITIVE_INFINITY };
+
 /**
  * Handles one text frame; resolves with the reply to send, or null when nothing is owed. Each reply
- * is serialized as soon as it is ready and charged against `maxReplyBytes`: the frame never grows
+ * is serialized as soon as it is ready and charged against the frame's limit: the frame never grows
  * past it (an entry that does not fit gets a reply_too_large error instead of its result).
  */
-export async function handleFrame(router: Router, session: Session, text: string, maxReplyBytes = Number.POSITIVE_INFINITY): Promise<string | null> {
+export async function handleFrame(router: Router, session: Session, text: string, limits: ReplyLimits = UNLIMITED_REPLIES): Promise<string | null> {
   let message: unknown;
   try {
     message = JSON.parse(text);
@@ -46,7 +54,7 @@ export async function handleFrame(router: Router, session: Session, text: string
         frameError(StandardErrors.INVALID_REQUEST, `Invalid Request: a batch holds at most ${MAX_BATCH} requests`, { code: 'batch_too_large' }),
       );
     }
-    const room = new ReplyRoom(maxReplyBytes, message.length, idBytes(message));
+    const room = new ReplyRoom(limits.batch, message.length, idBytes(message));
     // Entries start in order. One that answers at once is serialized (and its result dropped)
     // before the next starts, so a batch never holds a hundred large results at the same time;
     // one that waits on something (a model, a timer) lets the next start without it.
@@ -59,7 +67,7 @@ export async function handleFrame(router: Router, session: Session, text: string
     const owed = (await Promise.all(replies)).filter((r): r is string => r !== null);
     return owed.length > 0 ? `[${owed.join(',')}]` : null;
   }
-  return serialized(router, session, message, new ReplyRoom(maxReplyBytes, 1, idBytes([message])));
+  return serialized(router, session, message, new ReplyRoom(limits.single, 1, idBytes([message])));
 }
 
 /** The bytes the entries' ids take when echoed (each entry's fallback error carries its id). */

@@ -76,6 +76,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const closing = new Set<WebSocket>();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const warnings = new LogThrottle();
+  // A batch's replies share the frame limit; one reply alone may be larger (a long conversation's
+  // page), up to what a peer would accept as one frame.
+  const replyLimits = { batch: maxFrameBytes, single: HARD_FRAME_LIMIT };
   const signInLimits = { ...SIGN_IN_LIMITS, places: connectionLimits.unauthenticated, ...options.signIn };
   const tooLargeBeforeSignIn =
     signInLimits.maxFrameBytes === SIGN_IN_LIMITS.maxFrameBytes
@@ -210,7 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       } catch {
         return reply(chargeMalformed(session, () => frameError(StandardErrors.PARSE_ERROR, 'Parse error: the frame is not valid UTF-8', { code: 'parse_error' })));
       }
-      handleFrame(router, session, text, maxFrameBytes).then(
+      handleFrame(router, session, text, replyLimits).then(
         (text) => {
           reply(text);
           if (session.authenticated) lane.leave(ws);

@@ -8,6 +8,7 @@ import { CONNECTION_LIMITS, MAX_FRAME_BYTES } from '../../main/gateway/server';
 import { SIGN_IN_LIMITS } from '../../main/gateway/sign-in-lane';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
+import { startOpenAIServer, type ModelServer } from '../helpers/model-servers';
 import { RpcSocket } from '../helpers/rpc-socket';
 import { freePort, spawnServe, waitForStart, type ServeProcess } from '../helpers/serve-process';
 
@@ -299,6 +300,42 @@ describe('one signed-in batch cannot take the memory', () => {
     ws.send(Array.from({ length: MAX_BATCH }, (_, i) => ({ jsonrpc: '2.0', id: `ping-${i}`, method: 'system.ping' })));
     const pings = await ws.waitFor((f) => Array.isArray(f) && f[0]?.id === 'ping-0');
     expect(pings.every((r: any) => r.result?.pong)).toBe(true);
+    ws.close();
+  });
+});
+
+describe('a batch of calls whose results are each too large for a shared frame', () => {
+  let core: Core;
+  let model: ModelServer;
+  beforeAll(async () => {
+    model = await startOpenAIServer();
+    core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${model.url}/v1` });
+  });
+  afterAll(async () => {
+    await core.stop();
+    await model.close();
+  });
+
+  it('answers each entry with reply_too_large (and a small frame), while the same call alone gets its page', { timeout: 60_000 }, async () => {
+    const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+    let conversationId: string | undefined;
+    // 60 long messages and their echoing replies: a page of 200 messages holds about 1.6 MB.
+    for (let i = 0; i < 60; i++) {
+      const sent = await ws.request('chat.send', { text: `${i} ${'long '.repeat(3_200)}`, ...(conversationId ? { conversationId } : {}) }, 20_000);
+      expect(sent.result, JSON.stringify(sent.error)).toBeDefined();
+      conversationId = sent.result.conversationId;
+      await ws.request('chat.send', { text: '/reset', conversationId }); // a fresh context each time: nothing is deleted
+    }
+    const page = { conversationId, limit: 200 };
+    const [frame] = await rawBatch(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` }, [
+      Array.from({ length: MAX_BATCH }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'conversations.messages', params: page })),
+    ]);
+    expect(frame!.bytes).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    expect(frame!.replies).toHaveLength(MAX_BATCH);
+    for (const reply of frame!.replies) expect(reply.error).toMatchObject({ code: AppErrors.reply_too_large, data: { code: 'reply_too_large' } });
+    const alone = await ws.request('conversations.messages', page);
+    expect(alone.result.items).toHaveLength(200);
+    expect(Buffer.byteLength(JSON.stringify(alone))).toBeGreaterThan(MAX_FRAME_BYTES);
     ws.close();
   });
 });
