@@ -893,20 +893,29 @@ function startFlood(kind, port) {
 /**
  * Pings one at a time, about one a millisecond: the timed client sleeps between pings, so the flood
  * beside it on its core (at the lowest priority) gets nearly all of that core, yet never delays
- * the ping being timed. Returns each round trip in ms.
+ * the ping being timed. Returns each round trip in ms, sorted; a ping unanswered after
+ * PING_TIMEOUT_MS counts as that long, and after three in a row the round ends.
  */
-async function pacedPings(ws, count) {
-  const times = new Array(count);
-  let resolveReply = null;
-  const onMessage = () => resolveReply();
+const PING_TIMEOUT_MS = 2000;
+async function pacedPings(ws, count, timeouts = { count: 0 }) {
+  const times = [];
+  let waiting = null; // { id, resolve }
+  const onMessage = (data) => {
+    const id = /"id":(\d+)/.exec(String(data))?.[1];
+    if (waiting && Number(id) === waiting.id) waiting.resolve(true);
+  };
   ws.on('message', onMessage);
-  for (let i = 0; i < count; i++) {
+  let inARow = 0;
+  for (let i = 0; i < count && inARow < 3 && ws.readyState === WebSocket.OPEN; i++) {
     const t0 = process.hrtime.bigint();
-    await new Promise((resolve) => {
-      resolveReply = resolve;
+    const answered = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+      waiting = { id: i, resolve: (value) => (clearTimeout(timer), resolve(value)) };
       ws.send(`{"jsonrpc":"2.0","id":${i},"method":"system.ping"}`);
     });
-    times[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+    times.push(answered ? Number(process.hrtime.bigint() - t0) / 1e6 : PING_TIMEOUT_MS);
+    inARow = answered ? 0 : inARow + 1;
+    if (!answered) timeouts.count++;
     await sleep(1);
   }
   ws.off('message', onMessage);
@@ -944,12 +953,13 @@ async function abuseSuite() {
       let logins = 0;
       let tries = 0;
       const rates = { connections: [], frames: [], replies: [] };
+      const timeouts = { count: 0 };
       // Rounds of quiet then flooded: a single round's p99 swings with whatever else the machine runs.
       for (let r = 0; r < ROUNDS; r++) {
         quiet.push(await pacedPings(signedIn, 1000));
         const flood = startFlood(kind, app.port);
         await sleep(500); // under way
-        flooded.push(await pacedPings(signedIn, 3000));
+        flooded.push(await pacedPings(signedIn, 3000, timeouts));
         for (let i = 0; i < 5; i++, tries++) if (await rightTokenSignsIn(app.port)) logins++;
         const stats = await flood.stop();
         for (const key of Object.keys(rates)) rates[key].push(stats[key] / (stats.ms / 1000));
@@ -960,6 +970,7 @@ async function abuseSuite() {
       emit(suite, `ping_rtt_during_${kind}_p99`, median(p(flooded, 99)), 'ms');
       emit(suite, `ping_rtt_during_${kind}_p99_worst_round`, Math.max(...p(flooded, 99)), 'ms');
       emit(suite, `ping_rtt_quiet_before_${kind}_p99`, median(p(quiet, 99)), 'ms');
+      emit(suite, `ping_timeouts_during_${kind}`, timeouts.count, 'count');
       emit(suite, `right_token_signs_in_during_${kind}`, logins / tries, 'ratio');
       // How hard the flood pushed (it has what the timed client leaves of its core).
       emit(suite, `flood_${kind}_connections_per_s`, median(rates.connections), '1/s');
