@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import type TelegramServer from 'telegram-test-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
@@ -232,11 +231,10 @@ describe('a line the analyser cannot read reaches the owner, never an internal e
   const BOT_TOKEN = '424242:hostile-commands-bot-token';
   const OWNER = 7001;
   let perch: TelegramPerch;
-  let emulator: TelegramServer;
   let ws: RpcSocket;
   beforeAll(async () => {
     perch = await startTelegramPerch(BOT_TOKEN, [OWNER], ['approval.requested']);
-    ({ emulator, ws } = perch);
+    ({ ws } = perch);
   });
   afterAll(() => perch.stop());
 
