@@ -64,8 +64,10 @@ const SECRET_PATHS = [
   /^\/etc\/(shadow|gshadow|sudoers)/, /(^|\/)\.netrc$/, /(^|\/)\.gnupg(\/|$)/, /(^|\/)\.kube\/config/,
   /(^|\/)\.docker\/config\.json/, /(^|\/)\.npmrc$/, /(^|\/)\.pypirc$/, /(^|\/)\.git-credentials$/, /\.(pem|key|p12|pfx)$/i,
   /(^|\/)\.config\/gh\/hosts\.yml/, /keychain/i, /(^|\/)Login Data$/, /(^|\/)secrets\.json$/,
-  /\/proc\/[^/\s]+\/(environ|mem|maps|auxv)\b/, /\/proc\/[^/\s]+\/task\/[^/\s]+\/environ\b/,
+  /\/proc\/[^/\s]+\/(mem|maps|auxv)\b/,
 ];
+/** Another process's environment (or its threads'), which holds its tokens and keys. */
+const ENVIRON = /\/proc\/[^/\s]+\/(task\/[^/\s]+\/)?environ\b/;
 
 export interface Unwrapped {
   program: string;
@@ -120,7 +122,7 @@ export function callRisks(call: ShellCall, ctx: AnalysisContext, add: AddRisk, i
     const rel = path.relative(ctx.workspace, resolve(p));
     return rel.startsWith('..') || path.isAbsolute(rel);
   };
-  const secret = (p: string) => SECRET_PATHS.some((re) => re.test(p.replace(/^~/, home)));
+  const secret = (p: string) => ENVIRON.test(p) || SECRET_PATHS.some((re) => re.test(p.replace(/^~/, home)));
 
   const unwrapped = unwrap(call.words);
   const { program, args, elevated } = unwrapped;
@@ -212,7 +214,7 @@ export function callRisks(call: ShellCall, ctx: AnalysisContext, add: AddRisk, i
   if (DELETERS.has(program)) for (const t of args.filter((a) => !a.startsWith('-'))) if (outside(t)) add('outside-workspace', `${program} removes ${resolve(t)}`);
 
   for (const word of [...args, ...call.redirects.filter((r) => r.op.startsWith('<') && r.target).map((r) => wordText(r.target!))]) {
-    if (/\/proc\/[^/\s]+\/(task\/[^/\s]+\/)?environ\b/.test(word)) add('secrets', `reads ${word}: another program's environment, which can hold tokens and keys`);
+    if (ENVIRON.test(word)) add('secrets', `reads ${word}: another program's environment, which can hold tokens and keys`);
     else if (secret(word)) add('secrets', `reads ${word}`);
   }
 }

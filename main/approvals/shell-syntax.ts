@@ -153,7 +153,8 @@ export function parseShell(source: string): ShellScript {
         placed.set(call, { start: node.Pos().Offset(), end: node.End().Offset(), depth, statement: { start: statement.Pos().Offset(), end: statement.End().Offset() } });
         for (const s of statements) {
           const key = spanKey(s.node);
-          callsOf.set(key, [...(callsOf.get(key) ?? []), { call, depth }]);
+          if (!callsOf.has(key)) callsOf.set(key, []);
+          callsOf.get(key)!.push({ call, depth });
         }
         break;
       }

@@ -1,11 +1,11 @@
-import { codeOf, INVISIBLE } from '../contract/hidden-text';
+import { spellOut } from '../contract/hidden-text';
 import { CHANNEL_TEXT_LIMIT } from './reply-chunks';
 
 // An approval request as chat messages, each within the channel's limit. A long command is shown
 // whole, in numbered parts, character for character (unlike a reply, nothing is trimmed at a cut:
 // the owner must see exactly what would run), hidden characters spelled out, and a high-risk one
-// under a warning. A cut falls after a line break where one is near,
-// else inside the line, marked with "…" on both sides. The folder, risk note and approval id come
+// under a warning. A cut falls after a line break where one is near, else inside the line, marked
+// with "…" on both sides. The folder, risk note and approval id come
 // last, so the buttons (or the "approve ID" instruction) go with the last part.
 
 export interface OfferedApproval {
@@ -23,7 +23,7 @@ const JOIN = ' …';
 export function approvalOffer(approval: OfferedApproval, withButtons: boolean, limit = CHANNEL_TEXT_LIMIT): string[] {
   const reply = withButtons ? '' : `\nReply "approve ${approval.id}" to run it or "deny ${approval.id}" to refuse.`;
   // Invisible, bidi and control characters are spelled out: a chat app would hide or apply them.
-  const command = approval.command.replace(INVISIBLE, (c) => `‹${codeOf(c)}›`);
+  const command = spellOut(approval.command);
   const warning = approval.riskLevel === 'high' ? '⚠️ High risk: read every line before approving.\n\n' : '';
   const head = `${warning}Perch wants to run:\n${command}`;
   const where = `\nin ${approval.cwd}\n\n${approval.risk}`;

@@ -52,10 +52,10 @@ export class TelegramAdapter implements ChannelAdapter {
         decision: match[1] as 'approve' | 'deny',
         settle: async (outcome) => {
           await ctx.answerCallbackQuery({ text: outcome.slice(0, 190) });
-          const original = ctx.callbackQuery.message && 'text' in ctx.callbackQuery.message ? ctx.callbackQuery.message.text : '';
+          const original = (ctx.callbackQuery.message && 'text' in ctx.callbackQuery.message ? ctx.callbackQuery.message.text : '') ?? '';
           // The outcome is kept whole: what is cut to fit is the end of the offer.
-          const kept = (original ?? '').slice(0, Math.max(0, CHANNEL_TEXT_LIMIT - outcome.length - 3));
-          await ctx.editMessageText(`${kept}${kept.length < (original ?? '').length ? '…' : ''}\n\n${outcome}`.trim().slice(0, CHANNEL_TEXT_LIMIT)).catch(() => undefined);
+          const kept = original.slice(0, Math.max(0, CHANNEL_TEXT_LIMIT - outcome.length - 3));
+          await ctx.editMessageText(`${kept}${kept.length < original.length ? '…' : ''}\n\n${outcome}`.trim().slice(0, CHANNEL_TEXT_LIMIT)).catch(() => undefined);
         },
       });
     });

@@ -35,6 +35,8 @@ const NAMES: Record<number, string> = {
 // separators, and every space that is not a plain one.
 export const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]|[^\P{Cc}\t\n\r]|[^\P{Zs} ]/gu;
 
+const INVISIBLE_ONE = new RegExp(`^(${INVISIBLE.source})$`, 'u');
+
 /** Its name, for a note or a tooltip. */
 export function nameOf(char: string): string {
   const cp = char.codePointAt(0)!;
@@ -58,9 +60,23 @@ export function hiddenCharacters(text: string): HiddenCharacter[] {
   return found;
 }
 
-/** The text with every hidden character spelled out and line ends shown, safe inside a one-line note. */
-export const visible = (text: string): string =>
-  text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(INVISIBLE, (c) => `‹${codeOf(c)}›`);
+/** The text with every hidden character spelled out as ‹U+XXXX›. */
+export const spellOut = (text: string): string => text.replace(INVISIBLE, (c) => `‹${codeOf(c)}›`);
+
+/** The same, with line ends shown too: safe inside a one-line note. */
+export const visible = (text: string): string => spellOut(text.replace(/\r\n|\r|\n/g, ' ⏎ '));
+
+export type TextPart = { kind: 'text' | 'break'; text: string } | { kind: 'hidden'; text: string; code: string; name: string };
+
+const PARTS = new RegExp(`(\\r\\n|\\r|\\n|${INVISIBLE.source})`, 'u');
+
+/** The text cut into plain runs, line breaks and hidden characters, for drawing each one. */
+export function partsOf(text: string): TextPart[] {
+  return text
+    .split(PARTS)
+    .filter((part) => part !== '')
+    .map((part): TextPart => (/^(\r\n|\r|\n)$/.test(part) ? { kind: 'break', text: part } : INVISIBLE_ONE.test(part) ? { kind: 'hidden', text: part, code: codeOf(part), name: nameOf(part) } : { kind: 'text', text: part }));
+}
 
 /** The lines of a command line, split where a terminal or the shell would start a new one. */
 export const linesOf = (text: string): string[] => text.split(/\r\n|\r|\n/);

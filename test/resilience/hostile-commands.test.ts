@@ -19,6 +19,15 @@ const report = (metric: string, value: number, extra: Record<string, unknown> = 
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
+/** Starts `start` and waits for the approval request it raises. */
+async function asking<T>(ws: RpcSocket, start: () => T): Promise<{ pending: T; asked: any }> {
+  const seen = ws.frames.length;
+  const pending = start();
+  const frame = await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen, 10_000);
+  return { pending, asked: frame.params };
+}
+const exec = (ws: RpcSocket, command: string) => asking(ws, () => ws.request('tools.invoke', { name: 'exec', args: { command } }, 30_000));
+
 /** {m} stands for the case's own marker file. */
 const HOSTILE: string[] = [
   // hidden lines and comments
@@ -140,15 +149,13 @@ describe('no spelling of a command slips past an "always allow" rule', () => {
   it('asks the owner for every one (policy ask), never runs it, and will not save a rule for it', async () => {
     for (let i = 0; i < HOSTILE.length; i++) {
       const command = spelled(i);
-      const seen = ws.frames.length;
-      const reply = ws.request('tools.invoke', { name: 'exec', args: { command } }, 30_000);
-      const asked = await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen, 10_000);
-      expect(asked.params.command, command).toBe(command.trim());
-      expect(asked.params.noRuleReason, command).toEqual(expect.any(String));
+      const { pending: reply, asked } = await exec(ws, command);
+      expect(asked.command, command).toBe(command.trim());
+      expect(asked.noRuleReason, command).toEqual(expect.any(String));
       expect(ran(), command).toEqual([]);
-      const always = await ws.request('approvals.resolve', { id: asked.params.id, decision: 'approve', remember: true });
+      const always = await ws.request('approvals.resolve', { id: asked.id, decision: 'approve', remember: true });
       expect(always.error?.data?.code, command).toBe('invalid_rule');
-      expect((await ws.request('approvals.resolve', { id: asked.params.id, decision: 'deny' })).result.approval.status).toBe('denied');
+      expect((await ws.request('approvals.resolve', { id: asked.id, decision: 'deny' })).result.approval.status).toBe('denied');
       expect((await reply).result.ok, command).toBe(false);
       expect(ran(), command).toEqual([]);
       expect((await ws.request('approvals.rules.add', { kind: 'exact', command, cwd: null })).error?.data?.code, command).toBe('invalid_rule');
@@ -207,9 +214,7 @@ describe('risk notes name what a dangerous command does', () => {
   });
 
   it.each(DANGEROUS)('%j', async (command, note) => {
-    const seen = ws.frames.length;
-    const reply = ws.request('tools.invoke', { name: 'exec', args: { command } }, 30_000);
-    const asked = (await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen, 10_000)).params;
+    const { pending: reply, asked } = await exec(ws, command);
     expect(asked.risk.split('\n')).toContain(note);
     expect(asked.risk).not.toContain('No known risk');
     expect(asked).toMatchObject({ riskLevel: 'high', noRuleReason: expect.any(String) });
@@ -218,9 +223,7 @@ describe('risk notes name what a dangerous command does', () => {
   });
 
   it('keeps plain commands plain', async () => {
-    const seen = ws.frames.length;
-    const reply = ws.request('tools.invoke', { name: 'exec', args: { command: 'git status --short' } }, 30_000);
-    const asked = (await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen, 10_000)).params;
+    const { pending: reply, asked } = await exec(ws, 'git status --short');
     expect(asked).toMatchObject({ risk: 'No known risk found: read the command before approving.', riskLevel: 'none', noRuleReason: null });
     await ws.request('approvals.resolve', { id: asked.id, decision: 'deny' });
     await reply;
@@ -238,53 +241,50 @@ describe('a line the analyser cannot read reaches the owner, never an internal e
   });
   afterAll(() => perch.stop());
 
+  /** What the bot sent the owner since `before`, once one of those messages includes `text` (up to 5 s). */
+  async function sentSince(before: number, text: string): Promise<string> {
+    for (let i = 0; i < 200 && !perch.chats.sentTo(OWNER).slice(before).some((t) => t.includes(text)); i++) await new Promise((r) => setTimeout(r, 25));
+    return perch.chats.sentTo(OWNER).slice(before).join('\n');
+  }
+  /** Sends `run: COMMAND` from the owner's chat and waits for the approval and its offer there. */
+  async function runFromChat(command: string): Promise<{ asked: any; before: number; offer: string }> {
+    const before = perch.chats.sentTo(OWNER).length;
+    const { asked } = await asking(ws, () => perch.chats.send(OWNER, `run: ${command}`));
+    return { asked, before, offer: await sentSince(before, asked.id) };
+  }
+
   it.each([
     ['echo ${x:-$(…)}', 'Runs a nested command: $(…)'],
     ['echo ${x:-$(', 'Could not be analysed: at character '],
     ['echo "unterminated', 'Could not be analysed: at character 6: reached EOF without closing quote ". Read every character before approving'],
     ['a <<', 'Could not be analysed: '],
   ])('over RPC: %j', async (command, note) => {
-    const seen = ws.frames.length;
-    const reply = ws.request('tools.invoke', { name: 'exec', args: { command } }, 30_000);
-    const asked = await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen, 10_000);
-    expect(asked.params.risk).toContain(note);
-    await ws.request('approvals.resolve', { id: asked.params.id, decision: 'deny' });
+    const { pending: reply, asked } = await exec(ws, command);
+    expect(asked.risk).toContain(note);
+    await ws.request('approvals.resolve', { id: asked.id, decision: 'deny' });
     const result = await reply;
     expect(result.error).toBeUndefined();
     expect(result.result).toMatchObject({ ok: false });
   });
 
   it('from a Telegram chat: a high-risk offer is marked and spells out its hidden characters', async () => {
-    const chat = perch.chats;
-    const seen = ws.frames.length;
-    const before = chat.sentTo(OWNER).length;
-    await chat.send(OWNER, 'run: echo hi\u202e; cat /proc/1/environ');
-    const asked = await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen, 10_000);
-    for (let i = 0; i < 200 && !chat.sentTo(OWNER).slice(before).some((t) => t.includes(asked.params.id)); i++) await new Promise((r) => setTimeout(r, 25));
-    const offer = chat.sentTo(OWNER).slice(before).join('\n');
+    const { asked, offer } = await runFromChat('echo hi\u202e; cat /proc/1/environ');
     expect(offer).toMatch(/^⚠️ High risk: read every line before approving\.\n\nPerch wants to run:\necho hi‹U\+202E›; cat \/proc\/1\/environ\n/);
     expect(offer).not.toContain('\u202e');
     expect(offer).toContain('Hidden text: right-to-left override (U+202E) at character 8');
-    await ws.request('approvals.resolve', { id: asked.params.id, decision: 'deny' });
+    await ws.request('approvals.resolve', { id: asked.id, decision: 'deny' });
   });
 
   it('from a Telegram chat: the offer comes at once, with the note, and the chat gets its answer after Deny', async () => {
-    const chat = perch.chats;
     for (const [command, note] of [
       ['echo ${x:-$(…)}', 'Runs a nested command: $(…)'],
       ['echo ${x:-$(', 'Could not be analysed'],
     ] as const) {
-      const seen = ws.frames.length;
-      const before = chat.sentTo(OWNER).length;
-      await chat.send(OWNER, `run: ${command}`);
-      const asked = await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen, 10_000);
-      for (let i = 0; i < 200 && !chat.sentTo(OWNER).slice(before).some((t) => t.includes(asked.params.id)); i++) await new Promise((r) => setTimeout(r, 25));
-      const offer = chat.sentTo(OWNER).slice(before).join('\n');
+      const { asked, before, offer } = await runFromChat(command);
       expect(offer).toContain(command);
       expect(offer).toContain(note);
-      await ws.request('approvals.resolve', { id: asked.params.id, decision: 'deny' });
-      for (let i = 0; i < 200 && !chat.sentTo(OWNER).slice(before).some((t) => t.includes('The tool said')); i++) await new Promise((r) => setTimeout(r, 25));
-      const after = chat.sentTo(OWNER).slice(before).join('\n');
+      await ws.request('approvals.resolve', { id: asked.id, decision: 'deny' });
+      const after = await sentSince(before, 'The tool said');
       expect(after).toContain('The tool said: Error: The owner denied this command.');
       expect(after).not.toMatch(/went wrong|try again|internal/i);
     }
