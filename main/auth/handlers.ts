@@ -22,8 +22,8 @@ export function authHandlers(credentials: Credentials): Handlers {
       const via = credentials.verify(token);
       if (!via) {
         session.badCredentials += 1;
-        const skipped = warnings.pass('token');
-        if (skipped !== null) ctx.log.warn('bad gateway credential', { conn: session.id, attempts: session.badCredentials, ...(skipped ? { skipped } : {}) });
+        const throttled = warnings.pass('token');
+        if (throttled) ctx.log.warn('bad gateway credential', { conn: session.id, attempts: session.badCredentials, ...throttled });
         throw appError('unauthorized', 'Invalid token', { attemptsLeft: Math.max(0, MAX_BAD_CREDENTIALS - session.badCredentials) });
       }
       session.authenticated = true;
@@ -36,8 +36,8 @@ export function authHandlers(credentials: Credentials): Handlers {
       const granted = credentials.redeemLoginCode(code);
       if (!granted) {
         session.badCredentials += 1;
-        const skipped = warnings.pass('login');
-        if (skipped !== null) ctx.log.warn('invalid or used dashboard login code', { conn: session.id, ...(skipped ? { skipped } : {}) });
+        const throttled = warnings.pass('login');
+        if (throttled) ctx.log.warn('invalid or used dashboard login code', { conn: session.id, ...throttled });
         throw appError('login_code_invalid', 'This login link is invalid, expired or already used. Restart Perch for a new link, or sign in with the gateway token.');
       }
       session.authenticated = true;

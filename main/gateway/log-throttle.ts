@@ -6,15 +6,24 @@ export class LogThrottle {
 
   constructor(private readonly windowMs = 1000) {}
 
-  /** null: leave this one out; otherwise log it, with how many were left out since the last one. */
-  pass(key: string): number | null {
+  /**
+   * null: leave this one out; otherwise log it, with these fields added (`skipped`: how many were
+   * left out since the last one, when any were).
+   */
+  pass(key: string): { skipped?: number } | null {
     const now = performance.now();
     const window = this.windows.get(key);
-    if (window && now < window.until) {
+    if (!window) {
+      this.windows.set(key, { until: now + this.windowMs, skipped: 0 });
+      return {};
+    }
+    if (now < window.until) {
       window.skipped++;
       return null;
     }
-    this.windows.set(key, { until: now + this.windowMs, skipped: 0 });
-    return window?.skipped ?? 0;
+    const { skipped } = window;
+    window.until = now + this.windowMs;
+    window.skipped = 0;
+    return skipped ? { skipped } : {};
   }
 }

@@ -30,11 +30,6 @@ const CLOSE_GRACE_MS = 1000;
 /** A connection cut off for abuse is read no more and gets only a moment for its close frame. */
 const CUT_GRACE_MS = 100;
 export const CONNECTION_LIMITS = { total: 256, unauthenticated: SIGN_IN_LIMITS.places };
-/** Answer to a frame too large for a connection that has not signed in (built once: refusals stay cheap). */
-const UNSIGNED_TOO_LARGE = frameError(AppErrors.payload_too_large, `Before signing in, frames are at most ${SIGN_IN_LIMITS.maxFrameBytes} bytes`, {
-  code: 'payload_too_large',
-  limit: SIGN_IN_LIMITS.maxFrameBytes,
-});
 
 export interface GatewayOptions {
   host: string;
@@ -80,10 +75,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // page), up to what a peer would accept as one frame.
   const replyLimits = { batch: maxFrameBytes, single: HARD_FRAME_LIMIT };
   const signInLimits = { ...SIGN_IN_LIMITS, places: connectionLimits.unauthenticated, ...options.signIn };
-  const tooLargeBeforeSignIn =
-    signInLimits.maxFrameBytes === SIGN_IN_LIMITS.maxFrameBytes
-      ? UNSIGNED_TOO_LARGE
-      : frameError(AppErrors.payload_too_large, `Before signing in, frames are at most ${signInLimits.maxFrameBytes} bytes`, { code: 'payload_too_large', limit: signInLimits.maxFrameBytes });
+  // Answer to a frame too large for a connection that has not signed in (built once: refusals stay cheap).
+  const tooLargeBeforeSignIn = frameError(AppErrors.payload_too_large, `Before signing in, frames are at most ${signInLimits.maxFrameBytes} bytes`, {
+    code: 'payload_too_large',
+    limit: signInLimits.maxFrameBytes,
+  });
   const lane = new SignInLane(signInLimits, authTimeoutMs, (ws, why) => {
     metrics.rejected.inc({ reason: why });
     cut(ws, 1008, why === 'idle' ? 'idle before signing in' : 'authentication timeout');
@@ -102,8 +98,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const refuse = (socket: Duplex, status: number, reason: string, metric: string) => {
     metrics.rejected.inc({ reason: metric });
-    const skipped = warnings.pass(metric);
-    if (skipped !== null) log.warn('refused a WebSocket upgrade', { status, reason: metric, ...(skipped ? { skipped } : {}) });
+    const throttled = warnings.pass(metric);
+    if (throttled) log.warn('refused a WebSocket upgrade', { status, reason: metric, ...throttled });
     const body = `${reason}\n`;
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +

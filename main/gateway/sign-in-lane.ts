@@ -39,10 +39,6 @@ export class SignInLane {
     private readonly expire: (ws: WebSocket, why: Expiry) => void,
   ) {}
 
-  get size(): number {
-    return this.waiting.size;
-  }
-
   /** The connection to close to make room for a newcomer (the oldest), or null when there is room. */
   evictionCandidate(): WebSocket | null {
     if (this.waiting.size < this.limits.places) return null;
@@ -65,10 +61,6 @@ export class SignInLane {
     if (entry.bucket.take() > 0) return 'over_budget';
     entry.idle.refresh();
     return bytes > this.limits.maxFrameBytes ? 'too_large' : 'ok';
-  }
-
-  get maxFrameBytes(): number {
-    return this.limits.maxFrameBytes;
   }
 
   /** Signed in, closed or being closed: the place is free again. */
