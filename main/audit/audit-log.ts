@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from '../store/cursor';
 import type { Db } from '../store/database';
 import type { Migration } from '../store/migrations';
 import type { Head, HeadFile } from './audit-head';
-import { GENESIS, newChainKey, seal, type ChainKey } from './chain';
+import { GENESIS, newChainKey, seal, type ChainKey, type SealedFields } from './chain';
 import { AUDIT_TRIGGERS } from './triggers';
 
 // An append-only, hash-chained record of every approval request, decision, rule change and
@@ -60,19 +60,23 @@ export interface AuditRecord extends Required<AuditEntry> {
   hash: string;
 }
 
-interface Row {
-  seq: number;
-  at: string;
-  actor: string;
-  surface: string;
-  action: string;
-  subject: string;
-  details: string;
+interface Row extends SealedFields {
   prev_hash: string;
   hash: string;
 }
 
 export type Verification = { ok: true; checked: number } | { ok: false; checked: number; brokenAt: number; reason: string };
+type Broken = Extract<Verification, { ok: false }>;
+
+/** How far a walk of the rows got: the first row that did not fit, or the last that did. */
+export interface ChainWalk {
+  broken: Broken | null;
+  /** The hash of the last row that fit. */
+  prev: string;
+  checked: number;
+  /** The first tampering recorded in the rows that fit. */
+  recorded: Verification | null;
+}
 
 /** A tampering found at start, kept in the chain itself so it stays reported after the head is re-anchored. */
 export const BROKEN_ACTION = 'audit.broken';
@@ -182,27 +186,36 @@ export class AuditLog {
     return this.inspect().result;
   }
 
-  /** verify(), and whether its answer is a tampering recorded earlier rather than one found now. */
-  inspect(): { result: Verification; recorded: boolean } {
-    let prev = GENESIS;
-    let expected = 1;
-    let checked = 0;
-    let recorded: Verification | null = null;
-    const found = (result: Verification) => ({ result, recorded: false });
-    for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>) {
-      if (row.seq !== expected) return found({ ok: false, checked, brokenAt: expected, reason: `row ${expected} is missing` });
-      if (row.prev_hash !== prev) return found({ ok: false, checked, brokenAt: row.seq, reason: 'it does not follow the row before it' });
-      if (row.seq > this.chain.lostThrough && seal(this.chain, prev, row) !== row.hash) return found({ ok: false, checked, brokenAt: row.seq, reason: 'its contents were changed' });
-      if (row.action === BROKEN_ACTION && !recorded) recorded = recordedBreak(row);
-      prev = row.hash;
-      expected++;
-      checked++;
+  /**
+   * verify(), and whether its answer is a tampering recorded earlier rather than one found now.
+   * Given the walk of an earlier call, the rows it walked are taken as it found them and only the
+   * rows added since are walked (at start, once the findings are appended).
+   */
+  inspect(since?: ChainWalk): { result: Verification; recorded: boolean; walk: ChainWalk } {
+    const walk: ChainWalk = since ? { ...since } : { broken: null, prev: GENESIS, checked: 0, recorded: null };
+    if (!walk.broken) {
+      const rows = since
+        ? this.db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').iterate(since.checked)
+        : this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate();
+      for (const row of rows as IterableIterator<Row>) {
+        const { checked, prev } = walk;
+        if (row.seq !== checked + 1) walk.broken = { ok: false, checked, brokenAt: checked + 1, reason: `row ${checked + 1} is missing` };
+        else if (row.prev_hash !== prev) walk.broken = { ok: false, checked, brokenAt: row.seq, reason: 'it does not follow the row before it' };
+        else if (row.seq > this.chain.lostThrough && seal(this.chain, prev, row) !== row.hash) walk.broken = { ok: false, checked, brokenAt: row.seq, reason: 'its contents were changed' };
+        if (walk.broken) break;
+        if (row.action === BROKEN_ACTION && !walk.recorded) walk.recorded = recordedBreak(row);
+        walk.prev = row.hash;
+        walk.checked++;
+      }
     }
+    const found = (result: Verification) => ({ result, recorded: false, walk });
+    if (walk.broken) return found(walk.broken);
+    const { checked } = walk;
     if (this.head && checked < this.head.seq) return found({ ok: false, checked, brokenAt: checked + 1, reason: `rows missing after ${checked}` });
     if (this.head && this.head.seq > 0 && this.hashAt.get(this.head.seq) !== this.head.hash) {
       return found({ ok: false, checked: this.head.seq - 1, brokenAt: this.head.seq, reason: 'it is not the row the audit head recorded' });
     }
-    return recorded ? { result: recorded, recorded: true } : found({ ok: true, checked });
+    return walk.recorded ? { result: walk.recorded, recorded: true, walk } : found({ ok: true, checked });
   }
 
   /** Every tampering already recorded in the chain, so that each is recorded once. */

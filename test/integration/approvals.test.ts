@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
+import { requestExec } from '../helpers/approvals';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
 import { startOpenAIServer } from '../helpers/model-servers';
@@ -13,14 +14,6 @@ import { freePort, spawnServe, waitForStart } from '../helpers/serve-process';
 // decision wins, a command runs at most once, rules skip the prompt, and the audit log holds it all.
 
 const auth = { Authorization: `Bearer ${TEST_TOKEN}` };
-
-/** Starts tools.invoke exec without waiting, and returns the approval it raised and the pending reply. */
-async function requestExec(ws: RpcSocket, args: Record<string, unknown>) {
-  const seen = ws.frames.length;
-  const reply = ws.request('tools.invoke', { name: 'exec', args }, 30_000);
-  const requested = await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen && f.params.command === args.command);
-  return { approval: requested.params, reply };
-}
 
 describe('exec behind the approval gate', () => {
   let core: Core;

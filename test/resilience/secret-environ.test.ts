@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environBounds, SECRET_ENV_VARS } from '../../main/config/secret-env';
+import { requestExec } from '../helpers/approvals';
 import { spawnCoreProcess } from '../helpers/core-process';
 import { tempDataDir } from '../helpers/data-dir';
 import { RpcSocket } from '../helpers/rpc-socket';
@@ -45,10 +46,8 @@ describe.skipIf(process.platform !== 'linux')('secrets passed in the environment
 
   /** Runs a command through the real approval path and returns what it printed. */
   async function approvedRun(command: string): Promise<string> {
-    const seen = ws.frames.length;
-    const reply = ws.request('tools.invoke', { name: 'exec', args: { command } }, 30_000);
-    const requested = await ws.waitFor((f) => f.method === 'approval.requested' && ws.frames.indexOf(f) >= seen && f.params.command === command);
-    const resolved = await ws.request('approvals.resolve', { id: requested.params.id, decision: 'approve' });
+    const { approval, reply } = await requestExec(ws, { command });
+    const resolved = await ws.request('approvals.resolve', { id: approval.id, decision: 'approve' });
     expect(resolved.result.approval.status).toBe('approved');
     const { result } = await reply;
     expect(result).toMatchObject({ ok: true, exitCode: 0 });
