@@ -19,7 +19,11 @@ export const events = {
   /** A model download's progress; the last event has done: true, or an error. */
   'model.progress': z.object({
     id: z.string(),
+    /** The model's name, for people (also in the offline error). */
+    name: z.string(),
     file: z.string(),
+    /** Paused by the owner (or by shutting down): models.download resumes it. */
+    paused: z.boolean().optional(),
     receivedBytes: z.number().nonnegative(),
     totalBytes: z.number().nonnegative().nullable(),
     done: z.boolean(),

@@ -71,6 +71,8 @@ export const messageSchema = z.object({
   tokensIn: z.number().int().nonnegative(),
   tokensOut: z.number().int().nonnegative(),
   promptVersion: z.number().int().nullable(),
+  /** A reply cut short by Stop (what was generated until then). */
+  stopped: z.boolean().optional(),
   createdAt: z.iso.datetime(),
 });
 
@@ -97,6 +99,29 @@ export const auditRecordSchema = z.object({
   subject: z.string(),
   details: z.record(z.string(), z.unknown()),
   hash: z.string(),
+});
+
+/** The longest message the chat accepts (characters); the composer shows it before sending. */
+export const CHAT_TEXT_MAX = 32_000;
+const chatTextSchema = z.string().trim().min(1, 'the message is empty').max(CHAT_TEXT_MAX, `a message can be at most ${CHAT_TEXT_MAX.toLocaleString('en')} characters`);
+
+/** What the dashboard chat's actions answer: the stored reply, and whether Stop cut it short. */
+const chatReplySchema = z.object({ conversationId: z.string(), messageId: z.number().int(), text: z.string(), stopped: z.boolean() });
+
+/** A model the owner can download from the catalog, with whether it suits this machine. */
+export const catalogModelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** What it is for, in a few words. */
+  description: z.string(),
+  kind: z.enum(['chat', 'embed']),
+  file: z.string(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  /** From node-llama-cpp's insights on this machine's RAM/VRAM; null when it could not be judged. */
+  fits: z.enum(['yes', 'maybe', 'no']).nullable(),
+  fitDetail: z.string().nullable(),
+  state: z.enum(['absent', 'partial', 'downloading', 'present']),
+  receivedBytes: z.number().int().nonnegative(),
 });
 
 const approvalIdSchema = z.string().regex(/^[a-z0-9]{6}$/, 'expected an approval id of 6 letters and digits');
@@ -144,6 +169,11 @@ export const methods = {
       items: z.array(z.object({ time: z.string(), level: logLevelSchema, message: z.string(), fields: z.record(z.string(), z.unknown()) })),
     }),
   }),
+  'auth.loginLink': method({
+    summary: 'A new one-time dashboard login link (for `npm run login-link`), valid 10 minutes.',
+    params: noParams,
+    result: z.object({ url: z.string(), expiresAt: z.iso.datetime() }),
+  }),
   'auth.rotateToken': method({
     summary: 'Replace the gateway token with a new random one (kept in the keychain), shown this once; every dashboard session ends.',
     params: noParams,
@@ -180,9 +210,29 @@ export const methods = {
     result: settingsViewSchema,
   }),
   'chat.send': method({
-    summary: "The owner's own chat with the agent: streams agent.delta events, returns the reply.",
-    params: z.strictObject({ text: z.string().trim().min(1).max(32_000), conversationId: idSchema.optional() }),
-    result: z.object({ conversationId: z.string(), messageId: z.number().int(), text: z.string() }),
+    summary: "The owner's own chat with the agent: streams agent.delta events, returns the reply. Without a conversation id it starts a new conversation; with no working model it stores nothing and answers no_model.",
+    params: z.strictObject({ text: chatTextSchema, conversationId: idSchema.optional() }),
+    result: chatReplySchema,
+  }),
+  'chat.cancel': method({
+    summary: "Stop the reply being generated in a conversation: the model call is aborted and the partial reply is kept, marked as stopped.",
+    params: z.strictObject({ conversationId: idSchema }),
+    result: z.object({ cancelled: z.boolean() }),
+  }),
+  'chat.regenerate': method({
+    summary: 'Replace the last reply of a dashboard conversation with a new one.',
+    params: z.strictObject({ conversationId: idSchema }),
+    result: chatReplySchema,
+  }),
+  'chat.edit': method({
+    summary: 'Change the last message the owner sent in a dashboard conversation and answer it again (the old reply is replaced).',
+    params: z.strictObject({ conversationId: idSchema, messageId: z.number().int().positive(), text: chatTextSchema }),
+    result: chatReplySchema,
+  }),
+  'conversations.rename': method({
+    summary: 'Give a conversation a title of its own.',
+    params: z.strictObject({ conversationId: idSchema, title: z.string().trim().min(1, 'the title is empty').max(200) }),
+    result: z.object({ conversation: conversationSchema }),
   }),
   'conversations.list': method({
     summary: 'Conversations, most recently active first, a page at a time.',
@@ -447,9 +497,32 @@ export const methods = {
     }),
   }),
   'models.download': method({
-    summary: 'Download a recommended model (chat or embedding) into the models folder; progress comes as model.progress events.',
-    params: z.strictObject({ id: z.enum(['chat', 'embed']) }),
+    summary: 'Download a model from the catalog into the models folder (resuming a paused one); progress comes as model.progress events.',
+    params: z.strictObject({ id: idSchema }),
     result: z.object({ id: z.string(), file: z.string(), state: z.enum(['started', 'running', 'present']) }),
+  }),
+  'models.pause': method({
+    summary: 'Pause a running download; what it fetched is kept and models.download resumes it.',
+    params: z.strictObject({ id: idSchema }),
+    result: z.object({ paused: z.boolean() }),
+  }),
+  'models.catalog': method({
+    summary: "The recommended models with their size, whether each fits this machine (node-llama-cpp's insights), and how far each download got.",
+    params: noParams,
+    result: z.object({
+      items: z.array(catalogModelSchema),
+      machine: z.object({ ramBytes: z.number().nonnegative(), freeRamBytes: z.number().nonnegative(), gpu: z.string().nullable(), vramBytes: z.number().nonnegative().nullable() }),
+    }),
+  }),
+  'models.status': method({
+    summary: 'Whether the chat model works: none set, loading, ready, or the problem (the dashboard shows first-run setup until it is ready).',
+    params: noParams,
+    result: z.object({ configured: z.string().nullable(), state: z.enum(['none', 'loading', 'ready', 'error']), detail: z.string().nullable() }),
+  }),
+  'models.test': method({
+    summary: 'Try a model before choosing it: a .gguf path is checked, an Ollama or OpenAI-compatible endpoint is asked for its models (and the model named must be there).',
+    params: z.strictObject({ spec: z.string().trim().min(1).max(2_000), apiKey: z.string().trim().min(1).max(4_096).optional() }),
+    result: z.object({ ok: z.boolean(), detail: z.string(), models: z.array(z.string()) }),
   }),
   'usage.summary': method({
     summary: 'Tokens by day, provider and model, and by conversation, with a cost estimate where a price is set.',

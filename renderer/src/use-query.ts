@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EventName } from '../../main/contract/events';
 import type { MethodName, ParamsIn, Result } from '../../main/contract/methods';
-import { call, listen, messageOf, useSession } from './stores/session';
+import { call, listen, problemOf, useSession, type Problem } from './stores/session';
 
 // A page's view of one method: loaded on (re)connection, reloaded when one of the given events
 // arrives, with the error kept where the page shows it.
 
 export interface Query<T> {
   data: T | null;
-  error: string | null;
+  error: Problem | null;
   loading: boolean;
   reload(): Promise<void>;
 }
@@ -16,7 +16,7 @@ export interface Query<T> {
 export function useQuery<M extends MethodName>(method: M, params: ParamsIn<M> | undefined, events: EventName[] = []): Query<Result<M>> {
   const epoch = useSession((s) => s.epoch);
   const client = useSession((s) => s.client);
-  const [state, setState] = useState<{ data: Result<M> | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
+  const [state, setState] = useState<{ data: Result<M> | null; error: Problem | null; loading: boolean }>({ data: null, error: null, loading: true });
   const key = JSON.stringify(params ?? {});
   const latest = useRef(0);
   const reload = useCallback(async () => {
@@ -25,7 +25,7 @@ export function useQuery<M extends MethodName>(method: M, params: ParamsIn<M> | 
       const data = await (call as (m: M, p?: unknown) => Promise<Result<M>>)(method, JSON.parse(key));
       if (ticket === latest.current) setState({ data, error: null, loading: false });
     } catch (error) {
-      if (ticket === latest.current) setState((s) => ({ ...s, error: messageOf(error), loading: false }));
+      if (ticket === latest.current) setState((s) => ({ ...s, error: problemOf(error), loading: false }));
     }
   }, [method, key]);
   useEffect(() => {
@@ -41,9 +41,9 @@ export function useQuery<M extends MethodName>(method: M, params: ParamsIn<M> | 
 }
 
 /** Runs an action, keeping its error for the place that shows it. */
-export function useAction(): { busy: boolean; error: string | null; run(action: () => Promise<unknown>): Promise<boolean>; clear(): void } {
+export function useAction(): { busy: boolean; error: Problem | null; run(action: () => Promise<unknown>): Promise<boolean>; clear(): void } {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Problem | null>(null);
   const run = useCallback(async (action: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
@@ -51,7 +51,7 @@ export function useAction(): { busy: boolean; error: string | null; run(action: 
       await action();
       return true;
     } catch (e) {
-      setError(messageOf(e));
+      setError(problemOf(e));
       return false;
     } finally {
       setBusy(false);

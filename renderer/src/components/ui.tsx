@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { Problem } from '../problems';
 
 // Small pieces every page uses: empty states that say what to do next, errors where they happen,
 // times shown in the owner's own zone, and state badges.
@@ -12,12 +13,21 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
-export function ErrorText({ error }: { error: string | null | undefined }) {
-  return error ? (
-    <p className="error" role="alert">
-      {error}
-    </p>
-  ) : null;
+/** An error where it happened: the sentence, and the raw detail under "Details" when there is one. */
+export function ErrorText({ error }: { error: string | Problem | null | undefined }) {
+  if (!error) return null;
+  const problem = typeof error === 'string' ? { text: error, details: null } : error;
+  return (
+    <div className="error" role="alert">
+      <p>{problem.text}</p>
+      {problem.details ? (
+        <details className="error-details">
+          <summary>Details</summary>
+          <code>{problem.details}</code>
+        </details>
+      ) : null}
+    </div>
+  );
 }
 
 export function When({ at }: { at: string | null | undefined }) {

@@ -54,5 +54,4 @@ export function listen<E extends EventName>(event: E, listener: (payload: EventP
   return client ? client.on(event, listener) : () => undefined;
 }
 
-/** A readable message for any error a call can throw. */
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export { messageOf, problemOf, type Problem } from '../problems';
