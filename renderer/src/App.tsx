@@ -1,20 +1,21 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { ChatPage } from './chat/ChatPage';
 import { ApprovalsPage } from './pages/Approvals';
 import { ChannelsPage } from './pages/Channels';
-import { ConversationsPage } from './pages/Conversations';
 import { MemoryPage } from './pages/Memory';
 import { OverviewPage } from './pages/Overview';
 import { SchedulesPage } from './pages/Schedules';
 import { SettingsPage } from './pages/Settings';
 import { UsagePage } from './pages/Usage';
+import { SetupGate } from './setup/SetupGate';
 import { useSession } from './stores/session';
 
 // The dashboard shell: sign-in, the connection state, a navigation rail and the page chosen by
 // the address (#/approvals …), so a page can be linked to (the tray opens #/approvals).
 
 export const PAGES = [
+  { id: 'chat', label: 'Chat', Page: ChatPage },
   { id: 'overview', label: 'Overview', Page: OverviewPage },
-  { id: 'conversations', label: 'Conversations', Page: ConversationsPage },
   { id: 'approvals', label: 'Approvals', Page: ApprovalsPage },
   { id: 'schedules', label: 'Schedules', Page: SchedulesPage },
   { id: 'channels', label: 'Channels', Page: ChannelsPage },
@@ -27,7 +28,8 @@ type PageId = (typeof PAGES)[number]['id'];
 
 function routeOf(hash: string): PageId {
   const id = /^#\/([\w-]+)/.exec(hash)?.[1];
-  return PAGES.some((p) => p.id === id) ? (id as PageId) : 'overview';
+  if (id === 'conversations') return 'chat'; // the old address of the chat
+  return PAGES.some((p) => p.id === id) ? (id as PageId) : 'chat';
 }
 
 function useRoute(): PageId {
@@ -76,7 +78,13 @@ export function App() {
             ))}
           </nav>
           <main className="content" data-testid={`page-${page.id}`}>
-            {connection === 'open' ? <page.Page /> : <p className="muted">Connecting to Perch…</p>}
+            {connection === 'open' ? (
+              <SetupGate>
+                <page.Page />
+              </SetupGate>
+            ) : (
+              <p className="muted">Connecting to Perch…</p>
+            )}
           </main>
         </div>
       )}

@@ -77,7 +77,7 @@ function KeepFor({ conversationId, days, onChanged }: { conversationId: string; 
   );
 }
 
-export function ConversationsPage() {
+export function ChatPage() {
   const { conversations, selected, messages, streaming, sending, error, loadConversations, select, send, follow } = useChat();
   const epoch = useSession((s) => s.epoch);
   const [query, setQuery] = useState('');
