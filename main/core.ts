@@ -11,7 +11,7 @@ import { approvalHandlers } from './approvals/handlers';
 import { auditMigrations } from './audit/audit-log';
 import { openAuditLog } from './audit/open-audit';
 import { auditHandlers } from './audit/handlers';
-import { authHandlers, rotationHandlers } from './auth/handlers';
+import { authHandlers, loginLinkHandlers, rotationHandlers } from './auth/handlers';
 import { secretHandlers } from './secrets/handlers';
 import { authMigrations, Credentials, LOGIN_CODE_TTL_MS, resolveGatewayToken, type TokenSource } from './auth/credentials';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
@@ -206,6 +206,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
 
     router.register(authHandlers(credentials));
+    router.register(loginLinkHandlers(credentials, () => gateway?.dashboardUrl ?? ''));
     router.register(systemHandlers(status, log.file));
     router.register(settingsHandlers(settings, bus));
     router.register(eventHandlers);

@@ -10,6 +10,10 @@ import { GATEWAY_TOKEN_SECRET, type Credentials, type TokenSource } from './cred
 /** After this many bad credentials on one connection, the gateway closes it. */
 export const MAX_BAD_CREDENTIALS = 5;
 
+/** Said where a link cannot be used: how to get a new one without a restart. */
+export const LOGIN_LINK_REFUSED =
+  'This sign-in link is invalid, expired or already used. Open a new one: run `npm run login-link` where Perch runs (or paste the gateway token).';
+
 const tooMany = () => appError('unauthorized', 'Too many invalid credentials on this connection', { attemptsLeft: 0 });
 
 export function authHandlers(credentials: Credentials): Handlers {
@@ -38,11 +42,23 @@ export function authHandlers(credentials: Credentials): Handlers {
         session.badCredentials += 1;
         const throttled = warnings.pass('login');
         if (throttled) ctx.log.warn('invalid or used dashboard login code', { conn: session.id, ...throttled });
-        throw appError('login_code_invalid', 'This login link is invalid, expired or already used. Restart Perch for a new link, or sign in with the gateway token.');
+        throw appError('login_code_invalid', LOGIN_LINK_REFUSED);
       }
       session.authenticated = true;
       session.authVia = 'session';
       return { session: granted.session, expiresAt: new Date(granted.expiresAt).toISOString() };
+    },
+  };
+}
+
+/** A new one-time dashboard link on request (`npm run login-link`), so an expired one needs no restart.
+ * Only a signed-in caller gets one: the router refuses this method before sign-in. */
+export function loginLinkHandlers(credentials: Credentials, dashboardUrl: () => string): Handlers {
+  return {
+    'auth.loginLink': (_params, ctx) => {
+      const { code, expiresAt } = credentials.issueLoginCode();
+      ctx.log.info('issued a dashboard login link', { conn: ctx.session.id });
+      return { url: `${dashboardUrl()}#login=${code}`, expiresAt: new Date(expiresAt).toISOString() };
     },
   };
 }
