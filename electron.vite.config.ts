@@ -16,6 +16,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'electron/main.ts'),
           serve: resolve(__dirname, 'main/serve.ts'),
+          cli: resolve(__dirname, 'main/cli.ts'),
         },
       },
     },
