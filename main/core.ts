@@ -308,6 +308,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         const { channel, peer } = conversation;
         if (channel === 'dashboard' || channel === 'schedule' || lateChannels?.isOwnerChat(channel, peer)) memory.noteTranscript(conversationId);
       },
+      // Regenerate and Edit deleted or changed messages: the transcript is indexed afresh.
+      onRewritten: (conversationId) => {
+        memory.forgetConversation(conversationId);
+        memory.noteTranscript(conversationId);
+      },
       onActivity: () => tray?.changed(),
       observe: domainMetrics.turn,
     });

@@ -49,6 +49,8 @@ export interface AgentDeps {
   privacy?: PrivacyCommands;
   /** Called when a conversation's messages were stored (for indexing its transcript). */
   onStored?: (conversationId: string) => void;
+  /** Called when stored messages were deleted or changed to answer again (its transcript is indexed afresh). */
+  onRewritten?: (conversationId: string) => void;
   /** Called when the agent starts or finishes working on a message (the tray shows it). */
   onActivity?: () => void;
   /** Told how each message went and how long it took (for /metrics). */
@@ -77,12 +79,17 @@ export interface Inbound {
   strict?: boolean;
 }
 
-type TurnOptions = Pick<Inbound, 'tools' | 'strict' | 'role' | 'sourceId'>;
+type TurnOptions = Pick<Inbound, 'tools' | 'strict' | 'role' | 'sourceId'> & {
+  /** Aborted by cancel(): the model call stops and what it said so far is kept as a stopped reply. */
+  stop?: AbortSignal;
+};
 
 export interface Reply {
   conversationId: string;
   messageId: number;
   text: string;
+  /** True when cancel() cut it short: the text is what was generated until then. */
+  stopped?: boolean;
 }
 
 export class ConversationNotFound extends Error {}
@@ -90,6 +97,8 @@ export class MessageTooLong extends Error {}
 
 export class Agent {
   private active = 0;
+  /** Each conversation's turns in flight (running or waiting for its lane), for cancel(). */
+  private readonly inFlight = new Map<string, Set<AbortController>>();
 
   constructor(private readonly deps: AgentDeps) {}
 
@@ -120,10 +129,51 @@ export class Agent {
     const { store } = this.deps;
     const conversation = inbound.conversationId ? store.get(inbound.conversationId) : store.open(inbound.channel, inbound.peer);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${inbound.conversationId}`);
-    return this.track(
-      this.deps.lanes.run(conversation.id, () => this.answer(conversation.id, conversation.channel, inbound.text, inbound)),
-      conversation.channel,
-    );
+    return this.turn(conversation.id, conversation.channel, (stop) => this.answer(conversation.id, conversation.channel, inbound.text, { ...inbound, stop }));
+  }
+
+  /** Throws the ModelError (or AllModelsFailed) that answering would meet when no chat model works. */
+  async checkModel(): Promise<void> {
+    await this.deps.provider();
+  }
+
+  /**
+   * Stops the conversation's turns in flight: the model call is aborted and each turn stores what
+   * was generated so far as a stopped reply. False when nothing was in flight.
+   */
+  cancel(conversationId: string): boolean {
+    const turns = this.inFlight.get(conversationId);
+    if (!turns?.size) return false;
+    for (const turn of turns) turn.abort(new DOMException('Stopped by the owner', 'AbortError'));
+    return true;
+  }
+
+  /**
+   * Answers a conversation's last message again (Regenerate, Edit): `rewind` runs in the
+   * conversation's lane, after any turn before it, changes what is stored and returns the text
+   * to answer (it throws to refuse).
+   */
+  answerAgain(conversationId: string, rewind: () => { text: string }): Promise<Reply> {
+    const conversation = this.deps.store.get(conversationId);
+    if (!conversation) throw new ConversationNotFound(`No conversation with id ${conversationId}`);
+    return this.turn(conversationId, conversation.channel, (stop) => {
+      const { text } = rewind();
+      this.deps.onRewritten?.(conversationId);
+      return this.respond(conversationId, conversation.channel, text, { stop });
+    });
+  }
+
+  /** Work in the conversation's lane that cancel() can stop. */
+  private turn(conversationId: string, channel: string | undefined, work: (stop: AbortSignal) => Promise<Reply>): Promise<Reply> {
+    const stop = new AbortController();
+    const turns = this.inFlight.get(conversationId) ?? new Set<AbortController>();
+    turns.add(stop);
+    this.inFlight.set(conversationId, turns);
+    const done = () => {
+      turns.delete(stop);
+      if (turns.size === 0 && this.inFlight.get(conversationId) === turns) this.inFlight.delete(conversationId);
+    };
+    return this.track(this.deps.lanes.run(conversationId, () => work(stop.signal)).finally(done), channel);
   }
 
   /**
@@ -133,19 +183,17 @@ export class Agent {
   report(conversationId: string, note: string): Promise<Reply> {
     const conversation = this.deps.store.get(conversationId);
     if (!conversation) throw new ConversationNotFound(`No conversation with id ${conversationId}`);
-    return this.track(
-      this.deps.lanes.run(conversationId, async () => {
-        this.deps.store.append(conversationId, { role: 'system', text: note });
-        // Telling the person is all this is for: no tools, whoever the conversation is with.
-        return this.reply(conversationId, conversation.channel, { tools: [] });
-      }),
-    );
+    return this.turn(conversationId, undefined, async (stop) => {
+      this.deps.store.append(conversationId, { role: 'system', text: note });
+      // Telling the person is all this is for: no tools, whoever the conversation is with.
+      return this.reply(conversationId, conversation.channel, { tools: [], stop });
+    });
   }
 
   private async answer(conversationId: string, channel: string, text: string, options: TurnOptions): Promise<Reply> {
     const { store } = this.deps;
     const earlier = options.sourceId ? store.bySource(conversationId, options.sourceId) : null;
-    if (earlier?.reply) return { conversationId, messageId: earlier.reply.id, text: earlier.reply.text };
+    if (earlier?.reply) return { conversationId, messageId: earlier.reply.id, text: earlier.reply.text, stopped: earlier.reply.stopped === true };
     if (earlier) {
       // Cut off by a crash: the turn goes on from what is stored (tool results included), so a
       // command that already ran is not asked for again.
@@ -153,10 +201,15 @@ export class Agent {
     } else {
       store.append(conversationId, { role: 'user', text, ...(options.sourceId ? { sourceId: options.sourceId } : {}) }); // stored first: nothing is lost if the model fails
     }
+    return this.respond(conversationId, channel, text, options);
+  }
 
+  /** Answers the stored message `text`: a command, or the model. */
+  private async respond(conversationId: string, channel: string, text: string, options: TurnOptions): Promise<Reply> {
+    const { store } = this.deps;
     const command = await runCommand(text, { conversationId, role: options.role ?? 'owner', store, provider: this.deps.provider, ...(this.deps.memory ? { memory: this.deps.memory } : {}), ...(this.deps.reminders ? { reminders: this.deps.reminders } : {}), ...(this.deps.privacy ? { privacy: this.deps.privacy } : {}) });
     // After /wipe the conversation is gone: the answer is sent, not stored.
-    if (command !== null && typeof command === 'object') return { conversationId, messageId: 0, text: command.text };
+    if (command !== null && typeof command === 'object') return { conversationId, messageId: 0, text: command.text, stopped: false };
     if (command !== null) return this.finish(conversationId, { role: 'assistant', text: command }, options.sourceId);
     return this.reply(conversationId, channel, options);
   }
@@ -177,6 +230,7 @@ export class Agent {
 
   private async generate(conversationId: string, channel: string, options: TurnOptions): Promise<Reply> {
     const { store } = this.deps;
+    const { stop } = options;
     const provider = await this.deps.provider();
     const prompt = store.systemPrompt();
     const contact = options.role === 'contact';
@@ -184,22 +238,45 @@ export class Agent {
     // A model that refused tools is not shown them (nor are they counted in its prompt).
     const tools = !provider.toolsSupported ? [] : this.deps.tools.definitions().filter((t) => !allowed || allowed.includes(t.name));
     // A contact's conversation recalls nothing: memory holds the owner's notes and other conversations.
-    const { turns, maxTokens } = await this.context(conversationId, provider, prompt.text, tools, !contact);
+    const made = { provider: provider.kind, model: provider.model, promptVersion: prompt.version };
+    let context;
+    try {
+      context = await this.context(conversationId, provider, prompt.text, tools, !contact, stop);
+    } catch (error) {
+      if (!stop?.aborted) throw error;
+      return this.finish(conversationId, { role: 'assistant', text: '', stopped: true, ...made }, options.sourceId); // stopped while summarizing
+    }
+    const { turns, maxTokens } = context;
     let tokensIn = 0;
     let tokensOut = 0;
 
     for (let step = 0; step < MAX_TOOL_STEPS; step++) {
       const deltas = new DeltaBatcher((text) => this.deps.bus.publish('agent.delta', { conversationId, text }));
+      let streamed = '';
+      const onText = (chunk: string) => {
+        if (stop?.aborted) return; // what arrives after Stop is not shown, nor kept
+        streamed += chunk;
+        deltas.push(chunk);
+      };
       let response;
       try {
-        response = await this.withDeadline((signal, deadline) => provider.chat({ turns, tools, maxTokens, signal, deadline, onText: (chunk) => deltas.push(chunk) }));
+        response = await this.withDeadline((signal, deadline) => provider.chat({ turns, tools, maxTokens, signal, deadline, onText }), stop);
+      } catch (error) {
+        if (!stop?.aborted) throw error;
       } finally {
         deltas.flush();
+      }
+      if (stop?.aborted || !response) {
+        // Stopped: the reply is what was generated so far; tool calls it asked for are not run.
+        const text = response?.text ?? streamed;
+        const [spentIn, spentOut] = await Promise.all([provider.promptTokens(turns, tools).catch(() => 0), provider.countTokens(text).catch(() => 0)]);
+        return this.finish(conversationId, { role: 'assistant', text, stopped: true, tokensIn: tokensIn + spentIn, tokensOut: tokensOut + spentOut, ...made }, options.sourceId);
       }
       tokensIn += response.tokensIn;
       tokensOut += response.tokensOut;
       const by = response.answeredBy ?? { kind: provider.kind, model: provider.model };
-      const made = { provider: by.kind, model: by.model, promptVersion: prompt.version };
+      made.provider = by.kind;
+      made.model = by.model;
       if (response.toolCalls.length === 0) {
         return this.finish(conversationId, { role: 'assistant', text: response.text, tokensIn, tokensOut, ...made }, options.sourceId);
       }
@@ -210,8 +287,11 @@ export class Agent {
         // A model may name a tool it was not offered: it is told, and nothing runs.
         // Outside the concurrency bound: a tool may wait minutes (for the owner's approval).
         const outcome = tools.some((t) => t.name === call.name)
-          ? await this.deps.lanes.outside(() => this.deps.tools.invoke(call.name, call.args, { conversationId, channel }))
+          ? await this.deps.lanes.outside(() => untilStopped(this.deps.tools.invoke(call.name, call.args, { conversationId, channel }), stop))
           : ({ ok: false, error: `the tool ${call.name} is not available here` } as const);
+        // Stopped while a tool ran (an approval can take minutes): the turn ends now; the call
+        // shows as unanswered in the history.
+        if (outcome === STOPPED) return this.finish(conversationId, { role: 'assistant', text: '', stopped: true, ...made }, options.sourceId);
         const result = outcome.ok ? outcome.output : `Error: ${outcome.error}`;
         store.append(conversationId, { role: 'tool', text: result, toolCallId: call.id });
         turns.push({ role: 'tool', text: result, toolCallId: call.id, toolName: call.name });
@@ -228,7 +308,7 @@ export class Agent {
   private finish(conversationId: string, message: Parameters<ConversationStore['append']>[1], sourceId?: string): Reply {
     const stored = this.deps.store.append(conversationId, sourceId ? { ...message, sourceId } : message);
     this.deps.onStored?.(conversationId);
-    return { conversationId, messageId: stored.id, text: stored.text };
+    return { conversationId, messageId: stored.id, text: stored.text, stopped: stored.stopped === true };
   }
 
   /**
@@ -242,6 +322,7 @@ export class Agent {
     systemPrompt: string,
     tools: ToolDefinition[],
     recall: boolean,
+    stop?: AbortSignal,
   ): Promise<{ turns: ChatTurn[]; maxTokens: number }> {
     const { store } = this.deps;
     const window = await provider.contextSize();
@@ -285,7 +366,7 @@ export class Agent {
 
     let from = await fitFrom(0);
     if (from > 0) {
-      summary = await this.summarize(provider, window, summary, messages.slice(0, from));
+      summary = await this.summarize(provider, window, summary, messages.slice(0, from), stop);
       store.setSummary(conversationId, summary, messages[from - 1]!.id);
       candidates.clear(); // the summary itself takes room
       from = await fitFrom(from);
@@ -322,7 +403,7 @@ export class Agent {
     return lines.join('\n');
   }
 
-  private async summarize(provider: ChatProvider, window: number, previous: string, dropped: HistoryMessage[]): Promise<string> {
+  private async summarize(provider: ChatProvider, window: number, previous: string, dropped: HistoryMessage[], stop?: AbortSignal): Promise<string> {
     // The summarizing call must fit the window too: keep the newest part of what fell out.
     const maxTokens = Math.min(200, Math.floor(window / 4));
     const room = Math.floor(window / 2) - (await provider.countTokens(previous));
@@ -337,24 +418,42 @@ export class Agent {
       maxTokens,
       signal,
       deadline,
-    }));
+    }), stop);
     this.deps.log.debug('conversation summarized', { turns: dropped.length });
     return response.text.trim() || previous;
   }
 
   /**
-   * A model call with its deadline. Unlike AbortSignal.timeout, the timer is cleared as soon as the
-   * call ends, so a finished call's request and response are not kept alive until the deadline.
+   * A model call with its deadline, aborted too when the turn is stopped. Unlike
+   * AbortSignal.timeout, the timer is cleared as soon as the call ends, so a finished call's
+   * request and response are not kept alive until the deadline.
    */
-  private async withDeadline<T>(call: (signal: AbortSignal, deadline: number) => Promise<T>): Promise<T> {
+  private async withDeadline<T>(call: (signal: AbortSignal, deadline: number) => Promise<T>, stop?: AbortSignal): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException('The model call timed out', 'TimeoutError')), this.deps.callTimeoutMs);
+    const onStop = () => controller.abort(stop!.reason);
+    if (stop?.aborted) onStop();
+    else stop?.addEventListener('abort', onStop, { once: true });
     try {
       return await call(controller.signal, Date.now() + this.deps.callTimeoutMs);
     } finally {
       clearTimeout(timer);
+      stop?.removeEventListener('abort', onStop);
     }
   }
+}
+
+const STOPPED = Symbol('stopped');
+
+/** A tool's outcome, or STOPPED as soon as the turn is stopped (the tool itself runs on). */
+function untilStopped<T>(work: Promise<T>, stop: AbortSignal | undefined): Promise<T | typeof STOPPED> {
+  if (!stop) return work;
+  if (stop.aborted) return Promise.resolve(STOPPED);
+  return new Promise((resolve, reject) => {
+    const onStop = () => resolve(STOPPED);
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
+  });
 }
 
 /**

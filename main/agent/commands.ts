@@ -53,8 +53,14 @@ const HELP = [
 /** Commands that reach beyond the conversation (the owner's notes, files on the owner's computer). */
 const OWNER_ONLY = new Set(['remember', 'forget', 'export']);
 
+const COMMANDS = new Set(['remember', 'forget', 'reminders', 'export', 'wipe', 'help', 'reset', 'model', 'usage']);
+const COMMAND = /^\/([a-z]+)\b\s*([\s\S]*)$/i;
+
+/** Whether a message is a chat command (answered without the model). */
+export const isCommand = (text: string): boolean => COMMANDS.has(COMMAND.exec(text.trim())?.[1]?.toLowerCase() ?? '');
+
 export async function runCommand(text: string, ctx: CommandContext): Promise<CommandResult> {
-  const match = /^\/([a-z]+)\b\s*([\s\S]*)$/i.exec(text.trim());
+  const match = COMMAND.exec(text.trim());
   const command = match?.[1]?.toLowerCase();
   const rest = match?.[2]?.trim() ?? '';
   if (command && OWNER_ONLY.has(command) && ctx.role !== 'owner') return `Only my owner can use /${command}.`;

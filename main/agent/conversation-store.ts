@@ -5,8 +5,10 @@ import type { Db } from '../store/database';
 import { prepared, transactor, type Prepared } from '../store/prepared';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import type { Migration } from '../store/migrations';
+import { titleFrom } from './title';
 
-// Conversations keyed by (channel, peer) and their messages, with what produced each reply
+// Conversations keyed by (channel, peer) (a dashboard conversation's peer is its own id, so the
+// dashboard can hold many) and their messages, with what produced each reply
 // (provider, model, prompt version) and its token counts. Nothing is deleted by /reset: it only
 // moves the point from which history is fed to the model.
 
@@ -69,6 +71,20 @@ export const agentMigrations: Migration[] = [
         CREATE UNIQUE INDEX messages_by_source ON messages (conversation_id, source_id, role) WHERE source_id IS NOT NULL;
       `),
   },
+  {
+    domain: 'agent',
+    version: 3,
+    name: 'replies cut short by Stop, and titles the owner gave',
+    // Several dashboard conversations: each new one gets a peer of its own (its id), so
+    // UNIQUE (channel, peer) still keeps one conversation per chat on Telegram and WhatsApp, and
+    // the conversation that was "the" dashboard chat (peer 'owner') stays where it is.
+    // title_set: the owner named it, so the first-message rule never overwrites the title.
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE messages ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN title_set INTEGER NOT NULL DEFAULT 0;
+      `),
+  },
 ];
 
 /** A message as the model's context needs it. */
@@ -86,6 +102,8 @@ export interface NewMessage {
   promptVersion?: number | null;
   /** The chat message a user message came from, or that a final reply answers. */
   sourceId?: string;
+  /** A reply cut short by Stop. */
+  stopped?: boolean;
 }
 
 interface ConversationRow {
@@ -111,6 +129,7 @@ interface MessageRow {
   tokens_in: number;
   tokens_out: number;
   prompt_version: number | null;
+  stopped: number;
   created_at: string;
 }
 
@@ -137,6 +156,7 @@ const toMessage = (r: MessageRow): StoredMessage => ({
   tokensIn: r.tokens_in,
   tokensOut: r.tokens_out,
   promptVersion: r.prompt_version,
+  ...(r.stopped ? { stopped: true } : {}),
   createdAt: r.created_at,
 });
 
@@ -188,6 +208,14 @@ export class ConversationStore {
     return this.get(id)!;
   }
 
+  /** A new conversation that is not tied to a chat (the dashboard's): its peer is its own id. */
+  start(channel: string): Conversation {
+    const id = randomBytes(9).toString('base64url');
+    const at = this.now().toISOString();
+    this.sql('INSERT INTO conversations (id, channel, peer, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, channel, id, at, at);
+    return this.get(id)!;
+  }
+
   get(id: string): Conversation | null {
     const row = this.sql(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?`).get(id) as ConversationRow | undefined;
     return row ? toConversation(row) : null;
@@ -197,8 +225,8 @@ export class ConversationStore {
     const at = this.now().toISOString();
     const id = this.transaction(() => {
       const { lastInsertRowid } = this.sql(
-          `INSERT INTO messages (conversation_id, role, text, tool_calls, tool_call_id, provider, model, tokens_in, tokens_out, prompt_version, created_at, source_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO messages (conversation_id, role, text, tool_calls, tool_call_id, provider, model, tokens_in, tokens_out, prompt_version, created_at, source_id, stopped)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           conversationId,
@@ -213,10 +241,11 @@ export class ConversationStore {
           message.promptVersion ?? null,
           at,
           message.sourceId ?? null,
+          message.stopped ? 1 : 0,
         );
-      // The first user message names the conversation.
-      this.sql("UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND ? = 'user' THEN substr(?, 1, 80) ELSE title END WHERE id = ?")
-        .run(at, message.role, message.text, conversationId);
+      // The first user message names the conversation (unless the owner has named it).
+      this.sql("UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND title_set = 0 AND ? = 'user' THEN ? ELSE title END WHERE id = ?")
+        .run(at, message.role, message.role === 'user' ? titleFrom(message.text) : '', conversationId);
       return Number(lastInsertRowid);
     });
     return toMessage(this.sql('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow);
@@ -234,6 +263,47 @@ export class ConversationStore {
     // Marked explicitly: other replies (an outcome reported after a restart) may sit in between.
     const reply = find('assistant');
     return { message: toMessage(row), reply: reply ? toMessage(reply) : null };
+  }
+
+  /** The newest message the owner (or contact) wrote in a conversation. */
+  lastUserMessage(conversationId: string): StoredMessage | null {
+    const row = this.sql("SELECT * FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY id DESC LIMIT 1").get(conversationId) as MessageRow | undefined;
+    return row ? toMessage(row) : null;
+  }
+
+  /**
+   * Deletes everything after a message (the turn that answered it: replies, tool calls and their
+   * results), so it can be answered again; returns how many messages went. A summary that covered
+   * any of them goes too.
+   */
+  deleteAfter(conversationId: string, messageId: number): number {
+    return this.transaction(() => {
+      const { changes } = this.sql('DELETE FROM messages WHERE conversation_id = ? AND id > ?').run(conversationId, messageId);
+      this.sql("UPDATE conversations SET summary = '', summary_until = 0 WHERE id = ? AND summary_until > ?").run(conversationId, messageId);
+      this.sql('UPDATE conversations SET updated_at = ? WHERE id = ?').run(this.now().toISOString(), conversationId);
+      return changes;
+    });
+  }
+
+  /**
+   * Replaces a user message's text. The first message's automatic title follows it; a /reset that
+   * was this message no longer hides the message itself.
+   */
+  editText(conversationId: string, messageId: number, text: string): void {
+    this.transaction(() => {
+      this.sql('UPDATE messages SET text = ?, source_id = NULL WHERE conversation_id = ? AND id = ?').run(text, conversationId, messageId);
+      this.sql(
+        `UPDATE conversations SET title = ? WHERE id = ? AND title_set = 0
+           AND (SELECT min(id) FROM messages WHERE conversation_id = ? AND role = 'user') = ?`,
+      ).run(titleFrom(text), conversationId, conversationId, messageId);
+      this.sql('UPDATE conversations SET context_from = ? WHERE id = ? AND context_from >= ?').run(messageId - 1, conversationId, messageId);
+    });
+  }
+
+  /** The owner's own title: kept from now on (the first-message rule no longer applies). */
+  rename(conversationId: string, title: string): Conversation | null {
+    this.sql('UPDATE conversations SET title = ?, title_set = 1 WHERE id = ?').run(title, conversationId);
+    return this.get(conversationId);
   }
 
   /** The messages the model may see: after the last /reset and after the summarized part. */

@@ -1,27 +1,15 @@
 import { appError } from '../contract/errors';
 import type { Settings } from '../contract/settings';
 import type { Handlers } from '../gateway/router';
-import { ModelError } from '../inference/provider';
-import { ConversationNotFound, MessageTooLong, type Agent } from './agent';
+import type { Agent } from './agent';
+import { chatHandlers } from './chat-handlers';
 import type { ConversationStore } from './conversation-store';
 import type { ToolRegistry } from '../tools/registry';
-
-/** The dashboard chat is the owner's own conversation on the "dashboard" channel. */
-export const DASHBOARD = { channel: 'dashboard', peer: 'owner' } as const;
 
 export function agentHandlers(agent: Agent, store: ConversationStore, tools: ToolRegistry, prices: () => Settings['usage']['prices']): Handlers {
   const notFound = (id: string) => appError('not_found', `No conversation with id ${id}`, { conversationId: id });
   return {
-    'chat.send': async ({ text, conversationId }) => {
-      try {
-        return await agent.handle({ ...DASHBOARD, text, ...(conversationId ? { conversationId } : {}) });
-      } catch (error) {
-        if (error instanceof ModelError) throw appError(error.code, error.message);
-        if (error instanceof ConversationNotFound) throw notFound(conversationId!);
-        if (error instanceof MessageTooLong) throw appError('message_too_long', error.message);
-        throw error;
-      }
-    },
+    ...chatHandlers(agent, store),
     'conversations.list': ({ cursor, limit }) => store.list(cursor, limit),
     'prompt.get': () => store.systemPrompt(),
     'prompt.update': ({ text }) => store.setSystemPrompt(text),

@@ -26,6 +26,10 @@ export const AppErrors = {
   disk_full: -32016,
   /** A reply (or a batch entry's reply) would not fit in the reply frame. */
   reply_too_large: -32017,
+  /** The dashboard chat may write only to its own conversations (a Telegram chat is answered there). */
+  read_only: -32018,
+  /** Only the last message of a conversation can be edited or answered again. */
+  not_editable: -32019,
 } as const;
 
 export type AppErrorCode = keyof typeof AppErrors;

@@ -21,6 +21,9 @@ export class AllModelsFailed extends Error {
   }
 }
 
+/** Aborted for another reason than running out of time: the caller stopped the call. */
+const stoppedByCaller = (signal: AbortSignal) => signal.aborted && (signal.reason as { name?: string } | undefined)?.name !== 'TimeoutError';
+
 interface Member {
   spec: string;
   provider: ChatProvider | null;
@@ -53,6 +56,8 @@ export class FailoverChain {
       const member: Member = { spec, provider: null, breaker: null as never };
       member.breaker = new CircuitBreaker(async (request: ChatRequest) => (await this.load(member)).chat(request), {
         timeout: false, // each call carries its own deadline (the request's AbortSignal)
+        // A Stop is no failure of the model. opossum passes the call's arguments after the error (its typings omit them).
+        errorFilter: ((_error: unknown, request: ChatRequest) => stoppedByCaller(request.signal)) as (error: unknown) => boolean,
         volumeThreshold: options.volumeThreshold,
         errorThresholdPercentage: 50,
         resetTimeout: options.resetTimeoutMs,
@@ -97,6 +102,8 @@ export class FailoverChain {
         this.onFailure(null);
         return { ...response, answeredBy: { kind: member.provider!.kind, model: member.provider!.model } };
       } catch (error) {
+        // Stopped by the caller (chat.cancel): nobody is to blame and nothing else is tried.
+        if (stoppedByCaller(request.signal)) throw error;
         const open = (error as { code?: string }).code === 'EOPENBREAKER';
         if (!open) this.observer?.call(member.spec.split(':')[0]!, 'error', (performance.now() - started) / 1000);
         const why = open ? 'paused after repeated failures' : own.timedOut() ? `no answer within its share of the time (${Math.round(own.ms / 1000)} s)` : (error as Error).message;
