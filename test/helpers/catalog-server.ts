@@ -53,9 +53,9 @@ export interface CatalogServer {
   /** The exact bytes served for a model. */
   bytes(id: string): Buffer;
   sha256(id: string): string;
-  /** Bytes per second for file bodies; null = as fast as possible. */
+  /** Bytes per second for file bodies, all connections together; null = as fast as possible. */
   setThrottle(bytesPerSecond: number | null): void;
-  /** The next file GET sends `afterBytes` body bytes (default 1 MiB) and then the connection is destroyed. */
+  /** The next ranged file GET sends `afterBytes` body bytes (default 1 MiB) and then the connection is destroyed. */
   cutNext(afterBytes?: number): void;
   /** true: stop listening and drop every connection (connections are refused); false: listen again on the same port. */
   offline(on: boolean): Promise<void>;
@@ -86,6 +86,8 @@ export async function startCatalogServer(options: { models: CatalogServerModel[]
 
   let throttle = options.throttleBytesPerSecond ?? null;
   let cutAfter: number | null = null;
+  /** When the throttle lets the next slice out (shared by every response). */
+  let nextFree = 0;
   const stats = { bytesServed: 0, requests: [] as ServedRequest[] };
   const sockets = new Set<Socket>();
 
@@ -121,14 +123,14 @@ export async function startCatalogServer(options: { models: CatalogServerModel[]
       ...(match ? { 'Content-Range': `bytes ${start}-${end}/${total}` } : {}),
     });
     if (req.method === 'HEAD') return res.end();
-    const cut = cutAfter;
-    cutAfter = null;
+    // Only transfers are cut: the downloader's unranged GET just reads the headers and hangs up.
+    const cut = match ? cutAfter : null;
+    if (match) cutAfter = null;
     void send(res, body, record, cut);
   });
 
   // Writes the body in slices, paced by the throttle; stops when the client goes away.
   async function send(res: http.ServerResponse, body: Buffer, record: ServedRequest, cut: number | null): Promise<void> {
-    const began = Date.now();
     let offset = 0;
     while (offset < body.length) {
       if (res.destroyed) return;
@@ -145,8 +147,9 @@ export async function startCatalogServer(options: { models: CatalogServerModel[]
       stats.bytesServed += slice.length;
       if (!ok) await drained(res);
       if (throttle) {
-        const due = began + (offset / throttle) * 1000;
-        const wait = due - Date.now();
+        // One budget for all connections: the downloader fetches ranges in parallel.
+        nextFree = Math.max(nextFree, Date.now()) + (slice.length / throttle) * 1000;
+        const wait = nextFree - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
