@@ -101,6 +101,9 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
         pending.delete(id);
         entry.reject(new RpcError(AppErrors.connection_closed, 'the connection to Perch closed', { code: 'connection_closed' }));
       }
+      // 1008: the gateway refused this connection's credentials (a bad token, a replaced token,
+      // no sign-in in time): reconnecting with the same ones would only loop.
+      if (ev.code === 1008) closedByUser = true;
       if (closedByUser || options.reconnect === false) {
         for (const run of queue.splice(0)) run();
         setState('closed', closeReason ?? (ev.reason || `the connection closed (${ev.code})`));

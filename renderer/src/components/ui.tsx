@@ -34,7 +34,7 @@ export function When({ at }: { at: string | null | undefined }) {
   if (!at) return <span className="muted">—</span>;
   const date = new Date(at);
   return (
-    <time dateTime={at} title={date.toISOString()}>
+    <time dateTime={at} title={date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'long' })}>
       {date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
     </time>
   );
@@ -64,7 +64,12 @@ const TONE: Record<string, string> = {
 };
 
 export function Badge({ state, label }: { state: string; label?: string }) {
-  return <span className={`badge badge-${TONE[state] ?? 'muted'}`}>{label ?? state}</span>;
+  return <span className={`badge badge-${TONE[state] ?? 'muted'}`}>{label ?? state.replace(/-/g, ' ')}</span>;
+}
+
+/** A coloured status dot; it has a role, so its name is read out (a bare span's label is not). */
+export function Dot({ state, label }: { state: 'ok' | 'degraded' | 'down'; label: string }) {
+  return <span className={`dot dot-${state}`} role="img" aria-label={label} />;
 }
 
 export function Card({ title, actions, children, testId }: { title: string; actions?: ReactNode; children: ReactNode; testId?: string }) {

@@ -4,6 +4,7 @@ import { Badge, Card, Empty, ErrorText, When } from '../components/ui';
 import { useApprovals, type Approval } from '../stores/approvals';
 import { call, useSession } from '../stores/session';
 import { useAction, useQuery } from '../use-query';
+import { approvalOrigin, decidedByText } from './words';
 
 // Commands waiting for the owner: exactly what would run, where, for which conversation, why it
 // may be risky and how long is left; Approve (once or always) or Deny. Then the history, and the
@@ -21,7 +22,8 @@ function useNow(everyMs: number): number {
 function TimeLeft({ until }: { until: string }) {
   const now = useNow(1000);
   const s = Math.max(0, Math.round((new Date(until).getTime() - now) / 1000));
-  return <span className={s < 60 ? 'error' : 'muted'}>{s === 0 ? 'expired' : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} left`}</span>;
+  const left = s >= 60 ? `${Math.ceil(s / 60)} min left` : `${s} s left`;
+  return <span className={s < 60 ? 'error' : 'muted'}>{s === 0 ? 'expired: it was not run' : `${left} to decide`}</span>;
 }
 
 const RISK_TITLE = { high: 'High risk: read every line before approving', caution: 'Worth a second look', none: null } as const;
@@ -54,7 +56,7 @@ function Pending({ approval }: { approval: Approval }) {
         <span>
           in <code>{approval.cwd}</code>
         </span>
-        <span className="muted">{approval.conversationId ? `from ${approval.channel ?? 'a'} conversation ${approval.conversationId}` : `asked directly (${approval.channel ?? 'RPC'})`}</span>
+        <span className="muted">{approvalOrigin(approval)}</span>
         <TimeLeft until={approval.expiresAt} />
       </div>
       <ul className="risk" aria-label="Risks">
@@ -85,7 +87,7 @@ function Decided({ approval }: { approval: Approval }) {
       <div className="meta">
         <Badge state={approval.status} />
         <code className="grow">{approval.command}</code>
-        <span className="muted">{approval.decidedBy ? `by ${approval.decidedBy}` : ''}</span>
+        <span className="muted">{decidedByText(approval.decidedBy)}</span>
         <When at={approval.decidedAt} />
       </div>
       {approval.run ? (

@@ -4,6 +4,7 @@ import { QrCode } from '../components/QrCode';
 import { Badge, Card, Empty, ErrorText, When } from '../components/ui';
 import { call, listen, useSession } from '../stores/session';
 import { useAction, useQuery } from '../use-query';
+import { channelDetail, channelName } from './words';
 
 // Telegram and WhatsApp: state with pause/resume, WhatsApp's QR login drawn in-app (a fresh code
 // replaces the last until it is scanned), the Telegram bot token, who is answered, and strangers
@@ -13,20 +14,36 @@ type View = Result<'channels.list'>['items'][number];
 
 function ChannelHead({ view }: { view: View }) {
   const action = useAction();
+  const said = channelDetail(view.channel, view.detail);
   return (
     <>
       <div className="channel-head">
         <Badge state={view.state} />
-        <span className="grow muted">{view.detail}</span>
-        {view.nextRetryAt ? (
-          <span className="muted">
-            retrying at <When at={view.nextRetryAt} />
-          </span>
-        ) : null}
+        {view.paused ? <Badge state="paused" /> : null}
+        <span className="grow" />
         <button className="secondary" disabled={action.busy} onClick={() => void action.run(() => call(view.paused ? 'channels.resume' : 'channels.pause', { channel: view.channel }))}>
           {view.paused ? 'Resume' : 'Pause'}
         </button>
       </div>
+      {said ? (
+        <div className={view.state === 'error' || view.state === 'logged-out' ? 'channel-detail error' : 'channel-detail'} data-testid={`channel-detail-${view.channel}`}>
+          <p>
+            {said.text}
+            {view.nextRetryAt ? (
+              <span className="muted">
+                {' '}
+                Next try: <When at={view.nextRetryAt} />.
+              </span>
+            ) : null}
+          </p>
+          {said.details ? (
+            <details className="error-details">
+              <summary>Details</summary>
+              <code>{said.details}</code>
+            </details>
+          ) : null}
+        </div>
+      ) : null}
       <ErrorText error={action.error} />
     </>
   );
@@ -116,38 +133,40 @@ function Policies() {
     void action.run(() => call('settings.update', { patch: { [channel]: { [key]: value } } }));
   return (
     <Card title="Who is answered" testId="channel-policies">
-      <table className="grid">
-        <thead>
-          <tr>
-            <th>Channel</th>
-            <th>Owner and allowed</th>
-            <th>Direct messages</th>
-            <th>Groups</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(['telegram', 'whatsapp'] as const).map((channel) => (
-            <tr key={channel}>
-              <td className="cap">{channel}</td>
-              <td>{s[channel].allowFrom.length ? s[channel].allowFrom.join(', ') : <span className="muted">nobody yet (set {channel}.allowFrom)</span>}</td>
-              <td>
-                <select aria-label={`${channel} direct messages`} value={s[channel].dmPolicy} onChange={(e) => set(channel, 'dmPolicy', e.target.value)}>
-                  <option value="allowlist">Allowed people only</option>
-                  <option value="pairing">Strangers may ask with a code</option>
-                  <option value="open">Anyone</option>
-                  <option value="off">No one</option>
-                </select>
-              </td>
-              <td>
-                <select aria-label={`${channel} groups`} value={s[channel].groupPolicy} onChange={(e) => set(channel, 'groupPolicy', e.target.value)}>
-                  <option value="off">Never</option>
-                  <option value="mention">When mentioned</option>
-                </select>
-              </td>
+      <div className="table-scroll">
+        <table className="grid">
+          <thead>
+            <tr>
+              <th>Channel</th>
+              <th>Owner and allowed</th>
+              <th>Direct messages</th>
+              <th>Groups</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(['telegram', 'whatsapp'] as const).map((channel) => (
+              <tr key={channel}>
+                <td>{channelName(channel)}</td>
+                <td>{s[channel].allowFrom.length ? s[channel].allowFrom.join(', ') : <span className="muted">nobody yet (set {channel}.allowFrom)</span>}</td>
+                <td>
+                  <select aria-label={`${channel} direct messages`} value={s[channel].dmPolicy} onChange={(e) => set(channel, 'dmPolicy', e.target.value)}>
+                    <option value="allowlist">Allowed people only</option>
+                    <option value="pairing">Strangers may ask with a code</option>
+                    <option value="open">Anyone</option>
+                    <option value="off">No one</option>
+                  </select>
+                </td>
+                <td>
+                  <select aria-label={`${channel} groups`} value={s[channel].groupPolicy} onChange={(e) => set(channel, 'groupPolicy', e.target.value)}>
+                    <option value="off">Never</option>
+                    <option value="mention">When mentioned</option>
+                  </select>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <ErrorText error={action.error ?? settings.error} />
     </Card>
   );
@@ -168,7 +187,7 @@ function Pairings() {
         {(pairings.data?.items ?? []).map((p) => (
           <li key={`${p.channel}:${p.code}`}>
             <code>{p.code}</code>
-            <span className="cap">{p.channel}</span>
+            <span>{channelName(p.channel)}</span>
             <span className="grow">
               {p.sender}: “{p.firstMessage}”
             </span>
@@ -210,10 +229,8 @@ export function ChannelsPage() {
         <p className="muted">Paused channels still receive and keep messages, but do not answer; resuming does not answer what arrived meanwhile.</p>
         <ErrorText error={action.error ?? channels.error} />
       </Card>
-      <div className="two">
-        <WhatsApp view={views.find((v) => v.channel === 'whatsapp')} />
-        <Telegram view={views.find((v) => v.channel === 'telegram')} />
-      </div>
+      <WhatsApp view={views.find((v) => v.channel === 'whatsapp')} />
+      <Telegram view={views.find((v) => v.channel === 'telegram')} />
       <Policies />
       <Pairings />
     </>

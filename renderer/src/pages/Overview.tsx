@@ -1,22 +1,25 @@
-import { Badge, Card, Empty, ErrorText, When } from '../components/ui';
+import { Badge, Card, Dot, Empty, ErrorText, When } from '../components/ui';
 import { call } from '../stores/session';
 import { useAction, useQuery } from '../use-query';
+import { channelDetail, channelName, HEALTH_WORDS, healthName, modeName, uptimeText } from './words';
 
 // What the owner checks first: the model, each channel (with pause/resume), approvals waiting,
-// the next scheduled runs, and anything unwell.
+// the next scheduled runs, and anything unwell. The shell gives the page its <h1>.
 
-function formatUptime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const parts = [
-    [Math.floor(s / 86400), 'd'],
-    [Math.floor((s % 86400) / 3600), 'h'],
-    [Math.floor((s % 3600) / 60), 'm'],
-    [s % 60, 's'],
-  ] as const;
-  return parts
-    .filter(([n], i) => n > 0 || i === 3)
-    .map(([n, u]) => `${n}${u}`)
-    .join(' ');
+function ChannelLine({ channel, state, detail }: { channel: string; state: string; detail: string | null }) {
+  const said = channelDetail(channel, detail);
+  return (
+    <span className="grow">
+      {said ? <span className="muted">{said.text}</span> : null}
+      {said?.details ? (
+        <details className="error-details">
+          <summary>Details</summary>
+          <code>{said.details}</code>
+        </details>
+      ) : null}
+      <span className="visually-hidden">{` (${state})`}</span>
+    </span>
+  );
 }
 
 export function OverviewPage() {
@@ -32,18 +35,18 @@ export function OverviewPage() {
     <>
       <ErrorText error={status.error ?? tray.error} />
       {s ? (
-        <section className="card" data-testid="status" aria-label="Overview">
-          <h1>Overview</h1>
+        <section className="card" data-testid="status" aria-labelledby="about-title">
+          <h2 id="about-title">This Perch</h2>
           <dl className="facts">
             {(
               [
                 ['Model', tray.data?.model ?? '…'],
                 ['Version', s.version],
-                ['Mode', s.mode],
-                ['Uptime', formatUptime(s.uptimeMs)],
+                ['Mode', modeName(s.mode)],
+                ['Uptime', uptimeText(s.uptimeMs)],
                 ['Data directory', s.dataDir],
                 ['Gateway', s.gateway.url],
-                ['Secrets', s.secrets.backend === 'keychain' ? 'OS keychain' : 'File (no keychain found)'],
+                ['Secrets', s.secrets.backend === 'keychain' ? 'OS keychain' : 'A file only you can read (no keychain found)'],
               ] as const
             ).map(([label, value]) => (
               <div key={label}>
@@ -59,9 +62,9 @@ export function OverviewPage() {
         {tray.data && tray.data.channels.length === 0 ? <Empty title="No chat channels set up">Add a Telegram bot token or link WhatsApp on the Channels page.</Empty> : null}
         <ul className="rows">
           {(tray.data?.channels ?? []).map((c) => (
-            <li key={c.channel}>
-              <strong className="cap">{c.channel}</strong> <Badge state={c.state} />
-              <span className="muted grow">{c.detail}</span>
+            <li key={c.channel} className="channel-row">
+              <strong>{channelName(c.channel)}</strong> <Badge state={c.state} />
+              <ChannelLine channel={c.channel} state={c.state} detail={c.detail} />
               <button className="secondary" disabled={action.busy} onClick={() => void action.run(() => call(c.paused ? 'channels.resume' : 'channels.pause', { channel: c.channel }))}>
                 {c.paused ? 'Resume' : 'Pause'}
               </button>
@@ -99,13 +102,23 @@ export function OverviewPage() {
           <ul className="health" data-testid="health">
             {Object.entries(s.domains).map(([name, d]) => (
               <li key={name}>
-                <span className={`dot dot-${d.status}`} aria-label={d.status} />
-                <strong>{name}</strong>
-                <span className="muted">{d.detail ?? d.status}</span>
+                <Dot state={d.status} label={HEALTH_WORDS[d.status]} />
+                <strong>{healthName(name)}</strong>
+                <span>
+                  <span className={d.status === 'ok' ? 'muted' : undefined}>{HEALTH_WORDS[d.status]}</span>
+                  {d.detail ? (
+                    <details className="error-details">
+                      <summary>Details</summary>
+                      <code>
+                        {name}: {d.detail}
+                      </code>
+                    </details>
+                  ) : null}
+                </span>
               </li>
             ))}
           </ul>
-          {unwell.length ? <p className="muted">Recent problems are shown above; the Settings page has the logs.</p> : null}
+          {unwell.length ? <p className="muted">Open Details beside a line for what it says; the Settings page has the logs.</p> : null}
         </Card>
       ) : null}
     </>

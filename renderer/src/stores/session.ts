@@ -2,14 +2,19 @@ import { create } from 'zustand';
 import type { PerchClient } from '../../../main/contract/client';
 import type { EventName, EventPayload } from '../../../main/contract/events';
 import type { MethodName, ParamsIn, Result } from '../../../main/contract/methods';
-import { connect, takeLoginCode, type Connection } from '../connection';
+import { connect, takeLoginCode, type Connection, type SignedOut } from '../connection';
 
 // The dashboard's connection to Perch: one typed client over the preload bridge (Electron) or a
 // WebSocket (browser). Every other store calls through it; a test puts a stand-in client here.
 
 interface SessionState {
   connection: 'connecting' | 'authenticating' | 'open' | 'closed';
-  detail: string | null;
+  /** Why the dashboard is signed out (when closed): an invitation, or a refusal to show as an error. */
+  signedOut: SignedOut | null;
+  /** A pasted token is being tried: the sign-in form stays up meanwhile (nothing resets). */
+  signingIn: boolean;
+  /** Counts sign-in attempts, so the form reacts to the same refusal twice. */
+  attempt: number;
   client: PerchClient | null;
   /** Bumped on every (re)connection: pages reload what they show. */
   epoch: number;
@@ -19,25 +24,36 @@ interface SessionState {
 }
 
 let current: Connection | null = null;
+let generation = 0;
 
 export const useSession = create<SessionState>((set, get) => ({
   connection: 'connecting',
-  detail: null,
+  signedOut: null,
+  signingIn: false,
+  attempt: 0,
   client: null,
   epoch: 0,
   start(token) {
+    const mine = ++generation;
     current?.close();
+    set({ signingIn: Boolean(token), attempt: get().attempt + 1 });
     current = connect({
       ...(token ? { token } : {}),
       loginCode: takeLoginCode(),
-      onState: (state, detail) => {
-        set({ connection: state, detail: detail ?? null, ...(state === 'open' ? { epoch: get().epoch + 1 } : {}) });
+      onState: (state, signedOut) => {
+        if (mine !== generation) return; // a connection replaced by a newer attempt
+        set({
+          connection: state,
+          signedOut: state === 'closed' ? (signedOut ?? null) : null,
+          ...(state === 'open' || state === 'closed' ? { signingIn: false } : {}),
+          ...(state === 'open' ? { epoch: get().epoch + 1 } : {}),
+        });
       },
     });
     set({ client: current.client });
   },
   useClient(client) {
-    set({ client, connection: 'open', detail: null, epoch: get().epoch + 1 });
+    set({ client, connection: 'open', signedOut: null, signingIn: false, epoch: get().epoch + 1 });
   },
 }));
 
