@@ -32,10 +32,14 @@ import { acquireInstanceLock, type InstanceLock } from './store/instance-lock';
 import { openRunDir } from './store/run-dir';
 import { migrate, type Migration } from './store/migrations';
 import type { BreakerOptions } from './inference/failover';
-import { ModelDownloads, type CatalogEntry } from './inference/downloads';
+import { ModelCatalog, type CatalogEntry } from './inference/catalog';
+import { ModelDownloads } from './inference/downloads';
 import { inferenceHandlers } from './inference/handlers';
+import { FitJudge } from './inference/model-fit';
+import { ChatModelStatus } from './inference/model-status';
 import { detectOllama, OLLAMA_DEFAULT_URL } from './inference/model-catalog';
 import { ModelManager } from './inference/model-manager';
+import { NO_MODEL_SERVER_HINT } from './inference/provider';
 import { HealthRegistry } from './system/health';
 import { DomainMetrics } from './system/domain-metrics';
 import { channelMigrations } from './channels/channel-store';
@@ -88,8 +92,10 @@ export interface CoreOptions {
   authTimeoutMs?: number;
   /** The gateway's lane for connections not signed in yet (the fuzz lifts its budget). */
   signIn?: GatewayOptions['signIn'];
-  /** The recommended models to download (tests point it at a local server). */
+  /** The recommended models to download (tests point it at a local server); PERCH_MODEL_CATALOG does the same from outside. */
   modelCatalog?: CatalogEntry[];
+  /** A download that receives nothing this long is stopped and reported (default 30 s; tests shorten it). */
+  downloadStallMs?: number;
   /** Where to look for a local Ollama (default 127.0.0.1:11434). */
   ollamaUrl?: string;
   /** The deadline of one model call (default 120 s; tests shorten it). */
@@ -223,10 +229,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       domainMetrics.models,
     );
     cleanup.push(() => models.close());
+    const catalog = new ModelCatalog(options.modelCatalog ?? config.modelCatalog, log);
     health.register('inference', () => {
       const { configured, loaded, error } = models.status();
       if (error) return { status: 'degraded', detail: error };
-      if (!configured) return { status: 'degraded', detail: models.offered() ?? 'no model configured' };
+      const catalogProblem = catalog.problem();
+      if (catalogProblem) return { status: 'degraded', detail: catalogProblem };
+      if (!configured) return { status: 'degraded', detail: models.offered() ?? NO_MODEL_SERVER_HINT };
       return { status: 'ok', detail: loaded ?? `${configured} (loads on first use)` };
     });
     const tools = new ToolRegistry();
@@ -445,17 +454,31 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       modelsDir,
       bus,
       log,
+      catalog,
       (entry, file) => {
         // A freshly downloaded model is used when none is configured yet.
-        const key = entry.id === 'chat' ? 'chat' : 'embed';
+        const key = entry.kind;
         if (settings.get().models[key]) return;
         const { view, changed } = settings.update({ models: { [key]: `llama:${file}` } });
         bus.publish('settings.changed', { settings: view.settings, changed });
       },
-      options.modelCatalog,
+      options.downloadStallMs,
     );
     cleanup.push(() => downloads.close());
-    router.register(inferenceHandlers(modelsDir, ollamaUrl, () => settings.get(), downloads));
+    const fit = new FitJudge(log);
+    cleanup.push(() => fit.close());
+    const chatModelStatus = new ChatModelStatus(() => settings.get(), models, bus, log);
+    router.register(
+      inferenceHandlers({
+        modelsDir,
+        ollamaUrl,
+        settings: () => settings.get(),
+        downloads,
+        fit,
+        status: chatModelStatus,
+        openaiApiKey: async () => config.secrets.openaiApiKey ?? (await secrets.get(OPENAI_KEY_SECRET)),
+      }),
+    );
 
     const missing = router.missing();
     if (missing.length > 0) throw new Error(`contract methods without a handler: ${missing.join(', ')}`);

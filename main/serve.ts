@@ -3,6 +3,7 @@ import { AlreadyRunningError } from './store/instance-lock';
 import { ConfigError } from './config/runtime-config';
 import { NewerDatabaseError } from './store/migrations';
 import { startCore, type Core } from './core';
+import { NO_MODEL_SERVER_HINT } from './inference/provider';
 
 // Headless entry (`npm run serve`): the core under plain Node, the gateway and the dashboard
 // over HTTP. Prints where to connect and a one-time dashboard link (never the token).
@@ -23,6 +24,8 @@ export async function runHeadless(env: NodeJS.ProcessEnv = process.env): Promise
   }
 
   const link = core.issueLoginLink();
+  const noModel = !core.settings.get().models.chat;
+  if (noModel) core.log.info('no chat model yet', { hint: NO_MODEL_SERVER_HINT });
   process.stdout.write(
     [
       `Perch ${core.version} is running headless.`,
@@ -30,6 +33,12 @@ export async function runHeadless(env: NodeJS.ProcessEnv = process.env): Promise
       `  Gateway:   ${core.gateway.url}`,
       `  Dashboard: ${link.url}`,
       `             (one-time login link, valid ${Math.round(link.expiresInMs / 60_000)} minutes)`,
+      ...(noModel
+        ? [
+            'No model yet: open the dashboard link above to set one up (download a recommended model, pick a .gguf, or connect Ollama/OpenAI).',
+            '  (or set PERCH_MODEL=llama:/path/model.gguf, ollama:NAME@URL or openai:NAME@BASE_URL)',
+          ]
+        : []),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

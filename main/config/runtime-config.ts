@@ -27,6 +27,8 @@ export interface RuntimeConfig {
   gateway: { host: string; port: number };
   gatewayToken: string | null;
   secrets: { telegramToken: string | null; openaiApiKey: string | null };
+  /** PERCH_MODEL_CATALOG: where the recommended models are listed (null: the built-in list). */
+  modelCatalog: string | null;
   /** Settings forced by the environment, and which variable forced each dotted path. */
   overrides: SettingsPatch;
   overridden: Array<{ path: string; variable: string }>;
@@ -55,6 +57,10 @@ const vars = {
   PERCH_GATEWAY_TOKEN: { expected: 'at least 24 characters without spaces', schema: z.string().regex(/^\S{24,1024}$/) },
   PERCH_MODEL: { expected: `llama:/path/model.gguf, ollama:NAME@http://host:port or openai:NAME@BASE_URL, e.g. ${MODEL_SPEC_EXAMPLE}`, schema: modelSpecSchema },
   PERCH_EMBED_MODEL: { expected: 'the same forms as PERCH_MODEL, e.g. llama:/models/nomic-embed-text-v1.5.Q8_0.gguf', schema: modelSpecSchema },
+  PERCH_MODEL_CATALOG: {
+    expected: 'an http(s) URL or an absolute path of a catalog JSON {"models": [...]}, e.g. https://example.org/perch-models.json',
+    schema: z.union([z.url({ protocol: /^https?$/ }), z.string().refine((p) => path.isAbsolute(p))]),
+  },
   PERCH_OPENAI_API_KEY: { expected: 'an API key without spaces', schema: z.string().regex(/^\S{8,512}$/) },
   PERCH_TELEGRAM_TOKEN: { expected: 'a bot token like 123456789:AAE…', schema: telegramTokenSchema },
   PERCH_TELEGRAM_API_ROOT: { expected: 'an http(s) URL, e.g. http://127.0.0.1:9000', schema: z.url({ protocol: /^https?$/ }) },
@@ -121,6 +127,7 @@ export function readRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
       telegramToken: (values.PERCH_TELEGRAM_TOKEN as string | undefined) ?? null,
       openaiApiKey: (values.PERCH_OPENAI_API_KEY as string | undefined) ?? null,
     },
+    modelCatalog: (values.PERCH_MODEL_CATALOG as string | undefined) ?? null,
     overrides: patch.data as SettingsPatch,
     overridden,
   };

@@ -1,105 +1,140 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ModelDownloader } from 'node-llama-cpp';
+import { appError } from '../contract/errors';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
+import type { CatalogEntry, ModelCatalog } from './catalog';
+import { downloadProblem, DownloadStalled } from './download-errors';
+import { partialDownload, tempFileOf } from './partial-download';
 import { checkGgufFile } from './llama/gguf-file';
 
-// Recommended models, fetched into <data dir>/models with node-llama-cpp's downloader (ranged
-// requests; it keeps its temporary file between attempts), then checked: GGUF header, and sha256
-// where the catalog knows it or the host states it. Progress is published as model.progress
-// events; offline it fails at once with a clear "no network" message.
+export type { CatalogEntry } from './catalog';
 
-export interface CatalogEntry {
-  id: 'chat' | 'embed';
-  name: string;
-  url: string;
-  file: string;
-  /** Expected sha256 of the file, when known (else the host's stated one); the header check always runs. */
-  sha256: string | null;
-}
-
-export const RECOMMENDED_MODELS: CatalogEntry[] = [
-  {
-    id: 'chat',
-    name: 'Qwen2.5 1.5B Instruct (Q4_K_M)',
-    url: 'https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct-GGUF/resolve/main/qwen2.5-1.5b-instruct-q4_k_m.gguf',
-    file: 'qwen2.5-1.5b-instruct-q4_k_m.gguf',
-    sha256: null,
-  },
-  {
-    id: 'embed',
-    name: 'nomic-embed-text v1.5 (Q8_0)',
-    url: 'https://huggingface.co/nomic-ai/nomic-embed-text-v1.5-GGUF/resolve/main/nomic-embed-text-v1.5.Q8_0.gguf',
-    file: 'nomic-embed-text-v1.5.Q8_0.gguf',
-    sha256: null,
-  },
-];
+// Catalog models, fetched into <data dir>/models with node-llama-cpp's downloader (ranged requests
+// on 3 connections, progress kept per 5 MiB chunk in its temporary file), then checked: GGUF header,
+// and sha256 where the catalog knows it or the host states it. Pausing cancels the downloader but
+// keeps the temporary file, so the next start asks only for the chunks still missing. The
+// downloader retries a dropped connection by itself, forever: a download that receives nothing for
+// stallMs is stopped (file kept) and reported, and Retry resumes it.
 
 const PROGRESS_INTERVAL_MS = 250;
 const PREFLIGHT_TIMEOUT_MS = 10_000;
+export const DEFAULT_STALL_MS = 30_000;
+
+interface Job {
+  entry: CatalogEntry;
+  file: string;
+  downloader: ModelDownloader | null;
+  /** Why it is being stopped, when it is. */
+  stopping: 'pause' | 'stall' | 'close' | null;
+  receivedBytes: number;
+  totalBytes: number | null;
+  done: Promise<void>;
+}
+
+export type StartResult = { id: string; file: string; state: 'started' | 'running' | 'present' };
 
 export class ModelDownloads {
-  private readonly running = new Map<string, Promise<void>>();
-  /** Cancels each running download, keeping what it fetched. */
-  private readonly cancels = new Set<() => Promise<void>>();
+  private readonly jobs = new Map<string, Job>();
   private closed = false;
 
   constructor(
     private readonly dir: string,
     private readonly bus: EventBus,
     private readonly log: Logger,
+    readonly catalog: ModelCatalog,
     /** Called with the finished file (to make it the configured model when none is set). */
     private readonly onDone: (entry: CatalogEntry, file: string) => void,
-    private readonly catalog: CatalogEntry[] = RECOMMENDED_MODELS,
+    private readonly stallMs = DEFAULT_STALL_MS,
   ) {}
 
-  start(id: CatalogEntry['id']): { id: string; file: string; state: 'started' | 'running' | 'present' } {
-    const entry = this.catalog.find((e) => e.id === id)!;
-    const file = path.join(this.dir, entry.file);
-    if (this.closed) throw new Error('downloads are closed');
-    if (this.running.has(id)) return { id, file, state: 'running' };
+  fileOf(entry: CatalogEntry): string {
+    return path.join(this.dir, entry.file);
+  }
+
+  async start(id: string): Promise<StartResult> {
+    const entry = await this.catalog.find(id);
+    if (!entry) throw appError('not_found', `There is no model "${id}" in the catalog of recommended models.`);
+    if (this.closed) throw appError('shutting_down', 'Perch is shutting down; the download resumes after the next start.');
+    const file = this.fileOf(entry);
+    if (this.jobs.has(id)) return { id, file, state: 'running' };
     if (fs.existsSync(file)) return { id, file, state: 'present' };
-    const job = this.download(entry, file).finally(() => this.running.delete(id));
-    this.running.set(id, job);
+    const job: Job = { entry, file, downloader: null, stopping: null, receivedBytes: partialDownload(file)?.receivedBytes ?? 0, totalBytes: entry.sizeBytes, done: Promise.resolve() };
+    job.done = this.download(job).finally(() => this.jobs.delete(id));
+    this.jobs.set(id, job);
     return { id, file, state: 'started' };
+  }
+
+  /** Stops a running download, keeping what it fetched; false when none was running. */
+  async pause(id: string): Promise<{ paused: boolean }> {
+    const job = this.jobs.get(id);
+    if (!job) return { paused: false };
+    job.stopping ??= 'pause';
+    await job.downloader?.cancel({ deleteTempFile: false });
+    await job.done;
+    return { paused: true };
+  }
+
+  /** How far a running download is, or null. */
+  running(id: string): { receivedBytes: number; totalBytes: number | null } | null {
+    const job = this.jobs.get(id);
+    return job ? { receivedBytes: job.receivedBytes, totalBytes: job.totalBytes } : null;
   }
 
   /** Resolves when the download of `id` (if any) has finished, successfully or not. */
   async settled(id: string): Promise<void> {
-    await this.running.get(id);
+    await this.jobs.get(id)?.done;
   }
 
   /** Stops running downloads; their partial files stay, so the next start resumes them. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.cancels].map((cancel) => cancel()));
-    await Promise.all(this.running.values());
+    await Promise.all(
+      [...this.jobs.values()].map(async (job) => {
+        job.stopping ??= 'close';
+        await job.downloader?.cancel({ deleteTempFile: false });
+        await job.done;
+      }),
+    );
   }
 
-  private async download(entry: CatalogEntry, file: string): Promise<void> {
+  private publish(job: Job, extra: { done: boolean; paused?: boolean; error?: string }): void {
+    const { entry, file, receivedBytes, totalBytes } = job;
+    this.bus.publish('model.progress', { id: entry.id, name: entry.name, file, receivedBytes, totalBytes, ...extra });
+  }
+
+  private async download(job: Job): Promise<void> {
+    const { entry, file } = job;
     fs.mkdirSync(this.dir, { recursive: true });
-    const progress = (receivedBytes: number, totalBytes: number | null, done = false, error?: string) =>
-      this.bus.publish('model.progress', { id: entry.id, file, receivedBytes, totalBytes, done, ...(error ? { error } : {}) });
-    // At most one event per interval, and always the latest numbers: a stalled download still
-    // shows how far it got.
-    let latest: { downloadedSize: number; totalSize: number } | null = null;
+    // At most one event per interval, and always the latest numbers.
     let timer: NodeJS.Timeout | null = null;
+    let lastMovedAt = Date.now();
     const report = (status: { downloadedSize: number; totalSize: number }) => {
-      latest = status;
+      if (status.downloadedSize !== job.receivedBytes) lastMovedAt = Date.now();
+      job.receivedBytes = status.downloadedSize;
+      job.totalBytes = status.totalSize || job.totalBytes;
       timer ??= setTimeout(() => {
         timer = null;
-        if (latest) progress(latest.downloadedSize, latest.totalSize || null);
+        if (!job.stopping) this.publish(job, { done: false });
       }, PROGRESS_INTERVAL_MS);
     };
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastMovedAt < this.stallMs || job.stopping) return;
+      job.stopping = 'stall';
+      void job.downloader?.cancel({ deleteTempFile: false });
+    }, Math.min(1_000, this.stallMs / 4));
     try {
+      this.publish(job, { done: false });
       // A quick look first: offline, the downloader would keep retrying instead of saying so.
       // Not following the redirect: Hugging Face names the file's sha256 on it (X-Linked-Etag).
       const head = await fetch(entry.url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(PREFLIGHT_TIMEOUT_MS) });
-      if (head.status >= 400) throw new Error(`the server answered HTTP ${head.status} for ${entry.url}`);
+      if (head.status >= 400) throw Object.assign(new Error(`HTTP ${head.status} for ${entry.url}`), { httpStatus: head.status });
       const sha256 = entry.sha256 ?? announcedSha256(head.headers);
       const { createModelDownloader } = await import('node-llama-cpp');
-      const downloader = await createModelDownloader({
+      lastMovedAt = Date.now();
+      job.downloader = await createModelDownloader({
         modelUrl: entry.url,
         dirPath: this.dir,
         fileName: entry.file,
@@ -107,45 +142,52 @@ export class ModelDownloads {
         deleteTempFileOnCancel: false, // a later start resumes where this one stopped
         onProgress: report,
       });
-      if (this.closed) throw new Error('Perch is shutting down');
-      const cancel = () => downloader.cancel({ deleteTempFile: false });
-      this.cancels.add(cancel);
-      let saved: string;
-      try {
-        saved = await downloader.download();
-      } finally {
-        this.cancels.delete(cancel);
-        if (timer) clearTimeout(timer);
-      }
-      await this.verify(saved, sha256);
+      if (job.stopping) throw new Error('stopped before the transfer began');
+      const before = job.downloader.downloadedSize;
+      if (before > 0) this.log.info('model download resuming', { model: entry.name, keptBytes: before });
+      const saved = await job.downloader.download();
+      // A cancelled download resolves as if it had finished: what stopped it says what happened.
+      if (job.stopping) throw job.stopping === 'stall' ? new DownloadStalled() : new Error('stopped');
+      await this.verify(entry, saved, sha256);
       const size = fs.statSync(saved).size;
-      progress(size, size, true);
+      job.receivedBytes = size;
+      job.totalBytes = size;
       this.log.info('model downloaded', { model: entry.name, file: saved, bytes: size });
       this.onDone(entry, saved);
+      this.publish(job, { done: true });
     } catch (error) {
-      if (this.closed) {
-        this.log.info('model download paused until the next start', { model: entry.name });
+      job.receivedBytes = partialDownload(file)?.receivedBytes ?? 0;
+      if (job.stopping === 'pause' || job.stopping === 'close') {
+        this.log.info(job.stopping === 'pause' ? 'model download paused' : 'model download paused until the next start', { model: entry.name, keptBytes: job.receivedBytes });
+        this.publish(job, { done: false, paused: true });
         return;
       }
-      const message = explain(entry, this.dir, error as Error);
-      this.log.warn('model download failed', { model: entry.name, error: message });
-      progress(0, null, true, message);
+      const message = downloadProblem(entry, error as Error, job);
+      this.log.warn('model download failed', { model: entry.name, error: (error as Error).message, code: codeOf(error as Error), keptBytes: job.receivedBytes });
+      this.publish(job, { done: true, error: message });
+    } finally {
+      clearInterval(watchdog);
+      if (timer) clearTimeout(timer);
     }
   }
 
-  private async verify(file: string, sha256: string | null): Promise<void> {
+  private async verify(entry: CatalogEntry, file: string, sha256: string | null): Promise<void> {
     try {
       await checkGgufFile(file);
       if (sha256) {
         const actual = await fileSha256(file);
-        if (actual !== sha256) throw new Error(`checksum mismatch (expected ${sha256}, got ${actual})`);
+        if (actual !== sha256) throw Object.assign(new Error(`checksum mismatch (expected ${sha256}, got ${actual})`), { checksum: true });
       }
     } catch (error) {
       fs.rmSync(file, { force: true }); // never leave a bad file where it would be listed and loaded
-      throw new Error(`the downloaded file failed its check and was removed: ${(error as Error).message}`, { cause: error });
+      fs.rmSync(tempFileOf(file), { force: true });
+      this.log.warn('downloaded model failed its check and was removed', { model: entry.name, error: (error as Error).message });
+      throw Object.assign(new Error(`the downloaded file failed its check and was removed: ${(error as Error).message}`, { cause: error }), { failedCheck: true });
     }
   }
 }
+
+const codeOf = (error: Error) => (error as { code?: string }).code ?? ((error.cause as { code?: string } | undefined)?.code ?? null);
 
 /** The sha256 a model host states for the file: Hugging Face's X-Linked-Etag, or an ETag that is one. */
 function announcedSha256(headers: Headers): string | null {
@@ -161,13 +203,4 @@ async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-function explain(entry: CatalogEntry, dir: string, error: Error): string {
-  const codes = [error, error.cause as Error | undefined].map((e) => (e as { code?: string } | undefined)?.code ?? '');
-  const text = `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`;
-  if (codes.some((c) => ['ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'ECONNREFUSED', 'ETIMEDOUT'].includes(c)) || /ENOTFOUND|EAI_AGAIN|ENETUNREACH|fetch failed/i.test(text)) {
-    return `No network: cannot download ${entry.name} from ${new URL(entry.url).host}. Check the connection, or put a .gguf file in ${dir}.`;
-  }
-  return `Downloading ${entry.name} failed: ${error.message}`;
 }

@@ -64,9 +64,13 @@ export class ModelError extends Error {
   }
 }
 
+/** What a person sees when they chat before any model is set up. */
 export const NO_MODEL_MESSAGE =
-  'No model is configured. Set PERCH_MODEL to llama:/path/to/model.gguf, ollama:NAME@http://127.0.0.1:11434 or ' +
-  'openai:NAME@BASE_URL (or choose a model in Settings), then try again.';
+  'No model is set up yet. Open Setup to download a recommended model, choose a .gguf file you have, or connect Ollama or an OpenAI-compatible service, then send your message again.';
+
+/** The same for people running Perch as a server: said in the log and the terminal, not in the chat. */
+export const NO_MODEL_SERVER_HINT =
+  'no chat model: set one up in the dashboard, or set PERCH_MODEL to llama:/path/to/model.gguf, ollama:NAME@http://127.0.0.1:11434 or openai:NAME@BASE_URL';
 
 /** Turns texts into vectors, for memory search. */
 export interface EmbeddingProvider {

@@ -68,13 +68,13 @@ afterAll(() => {
 });
 
 const catalog = (overrides: Partial<CatalogEntry> = {}): CatalogEntry[] => [
-  { id: 'chat', name: 'Tiny test model', url: `${base}/tiny.gguf`, file: 'tiny-chat.gguf', sha256: createHash('sha256').update(model).digest('hex'), ...overrides },
+  { id: 'tiny', name: 'Tiny test model', description: 'For tests.', kind: 'chat', url: `${base}/tiny.gguf`, file: 'tiny-chat.gguf', sizeBytes: model.length, sha256: createHash('sha256').update(model).digest('hex'), ...overrides },
 ];
 
 async function downloadVia(core: Awaited<ReturnType<typeof startTestCore>>) {
   const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
   await ws.request('events.subscribe', { events: ['model.progress', 'settings.changed'] });
-  const started = (await ws.request('models.download', { id: 'chat' })).result;
+  const started = (await ws.request('models.download', { id: 'tiny' })).result;
   const last = await ws.waitFor((f) => f.method === 'model.progress' && f.params.done, 30_000);
   return { ws, started, last: last.params };
 }
@@ -84,12 +84,12 @@ describe('models.download', () => {
     const core = await startTestCore({}, { modelCatalog: catalog() });
     const { ws, started, last } = await downloadVia(core);
     const file = path.join(core.config.dataDir, 'models', 'tiny-chat.gguf');
-    expect(started).toEqual({ id: 'chat', file, state: 'started' });
-    expect(last).toEqual({ id: 'chat', file, receivedBytes: model.length, totalBytes: model.length, done: true });
+    expect(started).toEqual({ id: 'tiny', file, state: 'started' });
+    expect(last).toEqual({ id: 'tiny', name: 'Tiny test model', file, receivedBytes: model.length, totalBytes: model.length, done: true });
     expect(fs.readFileSync(file).equals(model)).toBe(true);
     const changed = await ws.waitFor((f) => f.method === 'settings.changed');
     expect(changed.params.settings.models.chat).toBe(`llama:${file}`);
-    expect((await ws.request('models.download', { id: 'chat' })).result.state).toBe('present');
+    expect((await ws.request('models.download', { id: 'tiny' })).result.state).toBe('present');
     // And the downloaded model answers.
     expect((await ws.request('chat.send', { text: '/model' })).result.text).toMatch(/^Answering with llama:tiny-chat\.gguf/);
     ws.close();
@@ -99,7 +99,7 @@ describe('models.download', () => {
   it('removes a file whose checksum does not match, and says so', async () => {
     const core = await startTestCore({}, { modelCatalog: catalog({ sha256: '0'.repeat(64) }) });
     const { ws, last } = await downloadVia(core);
-    expect(last.error).toMatch(/failed its check and was removed: checksum mismatch \(expected 0{64}, got [0-9a-f]{64}\)/);
+    expect(last.error).toBe('Could not use the downloaded Tiny test model: the file is damaged (its checksum does not match) and was removed. Press Retry to download it again.');
     expect(fs.existsSync(last.file)).toBe(false);
     expect(core.settings.get().models.chat).toBeNull();
     ws.close();
@@ -118,18 +118,16 @@ describe('models.download', () => {
     linkedEtag = 'f'.repeat(64);
     const bad = await startTestCore({}, { modelCatalog: catalog({ url: `${base}/resolve/tiny.gguf`, sha256: null }) });
     const refused = await downloadVia(bad);
-    expect(refused.last.error).toMatch(/failed its check and was removed: checksum mismatch \(expected f{64}, got [0-9a-f]{64}\)/);
+    expect(refused.last.error).toMatch(/^Could not use the downloaded Tiny test model: the file is damaged \(its checksum does not match\)/);
     expect(fs.existsSync(refused.last.file)).toBe(false);
     refused.ws.close();
     await bad.stop();
   });
 
-  it('says "no network" when the host cannot be reached, and the rest keeps working', async () => {
+  it('says "no network connection" with the model\'s name when the host cannot be reached, and the rest keeps working', async () => {
     const core = await startTestCore({}, { modelCatalog: catalog({ url: 'http://perch-no-such-host.invalid/tiny.gguf' }) });
     const { ws, last } = await downloadVia(core);
-    expect(last.error).toBe(
-      `No network: cannot download Tiny test model from perch-no-such-host.invalid. Check the connection, or put a .gguf file in ${path.join(core.config.dataDir, 'models')}.`,
-    );
+    expect(last.error).toBe('Could not download Tiny test model: no network connection. Check your connection and press Retry, or choose a .gguf file you already have.');
     expect((await ws.request('system.ping')).result.pong).toBe(true);
     ws.close();
     await core.stop();
@@ -142,7 +140,7 @@ describe('models.download', () => {
     const first = await startTestCore({ PERCH_DATA_DIR: dataDir }, { modelCatalog: bigCatalog });
     const ws = await RpcSocket.open(first.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
     await ws.request('events.subscribe', { events: ['model.progress'] });
-    await ws.request('models.download', { id: 'chat' });
+    await ws.request('models.download', { id: 'tiny' });
     // The first chunk arrives whole; the rest stalls part-way.
     await ws.waitFor((f) => f.method === 'model.progress' && f.params.receivedBytes >= CHUNK + 2 * 1024 * 1024, 30_000);
     ws.close();
