@@ -359,6 +359,8 @@ function hazardous(item: unknown, authenticated: boolean): boolean {
     case 'tools.invoke': // exec waits for the owner; web_fetch would try the internet
       return data.name === 'exec' || data.name === 'web_fetch';
     case 'models.download':
+    case 'models.test': // would try the endpoint it names
+    case 'models.catalog': // reads the built-in catalog's GGUF headers from the internet
     case 'channels.login':
     case 'channels.logout':
     case 'updates.install':
