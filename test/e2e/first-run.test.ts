@@ -220,11 +220,16 @@ describe('first run: no model yet', () => {
     await row.getByRole('button', { name: 'Resume' }).click();
     // Done, chosen (no model was set), loaded: the setup gives way to the chat.
     await page.getByTestId('chat-input').waitFor({ timeout: 60_000 });
+    // The downloader fetches a few ranges at once: after the resume it asked for ranges and was
+    // sent less than the whole file (what it had saved was kept).
+    const total = catalog.bytes('tiny-chat').length;
     const resumed = catalog.fileRequests('tiny-chat', before).filter((r) => r.method === 'GET');
+    const sentAfter = resumed.reduce((sum, r) => sum + r.sent, 0);
     expect(resumed.length).toBeGreaterThan(0);
-    expect(resumed[0]!.start).toBeGreaterThan(0); // asked for the rest, not the start
-    expect(resumed[0]!.range).toMatch(/^bytes=\d+-/);
-    console.log(`resumed at byte ${resumed[0]!.start} of ${catalog.bytes('tiny-chat').length} (paused at ${pausedAt} %)`);
+    expect(resumed.every((r) => r.range !== null)).toBe(true);
+    expect(Math.max(...resumed.map((r) => r.start))).toBeGreaterThan(0);
+    expect(sentAfter).toBeLessThan(total);
+    console.log(`paused at ${pausedAt} %; after the resume ${resumed.length} ranged GETs (starts ${resumed.map((r) => r.start).join(', ')}) sent ${sentAfter} of ${total} bytes`);
 
     await page.getByTestId('chat-input').fill('hello tiny model');
     await page.getByRole('button', { name: 'Send' }).click();

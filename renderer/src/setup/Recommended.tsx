@@ -27,7 +27,7 @@ function FitMark({ item }: { item: CatalogItem }) {
         {fit.mark}
       </span>
       <strong>{fit.label}</strong>
-      {item.fitDetail ? <span className="setup-fit-detail"> — {item.fitDetail}</span> : null}
+      {item.fitDetail ? <span className="setup-fit-detail">{item.fitDetail}</span> : null}
     </p>
   );
 }

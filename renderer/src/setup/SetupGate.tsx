@@ -46,7 +46,7 @@ export function SetupGate({ children }: { children: ReactNode }) {
 
   if (onSettings || state === 'ready') return <>{children}</>;
   if (!status.data) {
-    return status.error ? <ErrorText error={status.error} /> : <p className="muted">Checking the model…</p>;
+    return status.error ? <ErrorText error={status.error} /> : <p className="muted setup-checking" role="status">Checking the model…</p>;
   }
   if (state === 'loading') {
     return (

@@ -11,6 +11,9 @@ import { Recommended } from './Recommended';
 // The setup screen: a welcome, the recommended downloads first (the easy way), then the three
 // other ways to give Perch a model. The shell's h1 stays above it; this screen starts at h2.
 
+/** "The file…" reads as "…: the file…" after a colon. */
+const lowerFirst = (text: string) => (/^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text);
+
 export function SetupScreen({ status }: { status: Result<'models.status'> }) {
   const client = useSession((s) => s.client);
   const list = useQuery('models.list', undefined, ['settings.changed']);
@@ -38,7 +41,7 @@ export function SetupScreen({ status }: { status: Result<'models.status'> }) {
       </header>
       {status.state === 'error' ? (
         <div className="setup-problem" data-testid="setup-problem">
-          <ErrorText error={{ text: `The chosen chat model does not work${status.detail ? `: ${status.detail.replace(/\.?$/, '.')}` : '.'} Choose another below.`, details: status.configured, field: null }} />
+          <ErrorText error={{ text: `The chosen chat model does not work${status.detail ? `: ${lowerFirst(status.detail).replace(/\.?$/, '.')}` : '.'} Choose another below.`, details: status.configured, field: null }} />
         </div>
       ) : null}
       {locked ? (
