@@ -110,7 +110,9 @@ export function connect(options: { token?: string; loginCode?: string | null; on
         why = error instanceof Refusal ? error.signedOut : { text: SIGN_IN_SENTENCES.unreachable, refused: true, details: String(error) };
         throw error;
       }
-      await client?.resubscribe();
+      // Not awaited: it goes out once this connection is ready (awaiting it here would wait for
+      // that very moment, forever, whenever something subscribed while connecting).
+      void client?.resubscribe().catch(() => undefined);
     },
   });
   client = createClient(transport);

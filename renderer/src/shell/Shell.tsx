@@ -20,6 +20,12 @@ export function Shell() {
 
   useEffect(() => {
     start();
+    // A sign-in link opened in a tab that already shows the dashboard changes only the hash.
+    const onLink = () => {
+      if (window.location.hash.startsWith('#login=')) start();
+    };
+    window.addEventListener('hashchange', onLink);
+    return () => window.removeEventListener('hashchange', onLink);
   }, [start]);
   useEffect(() => setMenuOpen(false), [route]);
   useTabTitle(tabTitle(signIn ? 'Sign in' : connection === 'open' ? page.title : null));
