@@ -132,9 +132,16 @@ export class Agent {
     return this.turn(conversation.id, conversation.channel, (stop) => this.answer(conversation.id, conversation.channel, inbound.text, { ...inbound, stop }));
   }
 
-  /** Throws the ModelError (or AllModelsFailed) that answering would meet when no chat model works. */
+  /**
+   * Throws the ModelError (or AllModelsFailed) that answering would meet when no chat model works.
+   * Models only paused by their breakers pass: they worked, and the turn answers with an apology.
+   */
   async checkModel(): Promise<void> {
-    await this.deps.provider();
+    try {
+      await this.deps.provider();
+    } catch (error) {
+      if (!(error instanceof AllModelsFailed && error.paused)) throw error;
+    }
   }
 
   /**

@@ -84,7 +84,19 @@ export function chatHandlers(agent: Agent, store: ConversationStore): Handlers {
       await needsModel(text);
       // Only now, with a model that can answer: a New chat that cannot be answered leaves nothing behind.
       const conversation = existing ?? store.start(DASHBOARD_CHANNEL);
-      return answered(conversation.id, () => agent.handle({ channel: DASHBOARD_CHANNEL, peer: conversation.peer, text, conversationId: conversation.id }));
+      try {
+        return await answered(conversation.id, () => agent.handle({ channel: DASHBOARD_CHANNEL, peer: conversation.peer, text, conversationId: conversation.id }));
+      } catch (error) {
+        // Its first message could not be stored (a full disk): no empty conversation is left behind.
+        if (!existing) {
+          try {
+            store.deleteIfEmpty(conversation.id);
+          } catch {
+            // the error below says what went wrong
+          }
+        }
+        throw error;
+      }
     },
     'chat.cancel': ({ conversationId }) => {
       own(conversationId);

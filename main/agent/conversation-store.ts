@@ -438,6 +438,11 @@ export class ConversationStore {
     });
   }
 
+  /** Deletes a conversation that has no messages (a new one whose first message could not be stored). */
+  deleteIfEmpty(conversationId: string): void {
+    this.sql('DELETE FROM conversations WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?)').run(conversationId, conversationId);
+  }
+
   /** Deletes a conversation and its messages; returns how many messages went. */
   delete(conversationId: string): number {
     const { n } = this.sql('SELECT count(*) AS n FROM messages WHERE conversation_id = ?').get(conversationId) as { n: number };

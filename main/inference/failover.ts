@@ -15,7 +15,11 @@ export interface BreakerOptions {
 export const DEFAULT_BREAKER: BreakerOptions = { volumeThreshold: 3, resetTimeoutMs: 30_000 };
 
 export class AllModelsFailed extends Error {
-  constructor(readonly reasons: string[]) {
+  constructor(
+    readonly reasons: string[],
+    /** Every model answered before and is only paused by its breaker (it is likely back soon). */
+    readonly paused = false,
+  ) {
     super(`No model could answer: ${reasons.join('; ')}`);
     this.name = 'AllModelsFailed';
   }
@@ -72,9 +76,11 @@ export class FailoverChain {
   /** The first member that loads; it sizes the context (fallbacks are tried with the same prompt). */
   async lead(): Promise<ChatProvider> {
     const reasons: string[] = [];
+    let paused = 0;
     for (const member of this.members) {
       if (member.breaker.opened) {
         reasons.push(`${member.spec}: paused after repeated failures`);
+        paused++;
         continue;
       }
       try {
@@ -84,7 +90,7 @@ export class FailoverChain {
       }
     }
     this.onFailure(reasons);
-    throw new AllModelsFailed(reasons);
+    throw new AllModelsFailed(reasons, paused === this.members.length);
   }
 
   async chat(request: ChatRequest): Promise<AnsweredResponse> {
