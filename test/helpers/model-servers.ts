@@ -4,7 +4,8 @@ import http from 'node:http';
 // completions SSE) wire formats, for the provider tests. Behind both is the same scripted model:
 // it echoes the user, asks for get_time when asked the time (with invalid arguments when asked
 // for "bad args"), for exec when told "run: COMMAND", for schedule_reminder when told "remind in Ns: TEXT",
-// and reports a tool's result once it has one.
+// and reports a tool's result once it has one. "slow: N" streams N chunks ("w0 ", "w1 ", …), one
+// every SLOW_CHUNK_MS, and records when the client went away before the end (for Stop).
 
 export interface ModelServer {
   url: string;
@@ -16,15 +17,22 @@ export interface ModelServer {
   noTools: boolean;
   /** Waits this long before answering (a slow model). */
   delayMs?: number;
+  /**
+   * Slow replies the client stopped reading before their end: when the server saw the request
+   * close (performance.now() of this process) and how many of how many chunks it had written.
+   */
+  abandoned: Array<{ at: number; written: number; of: number }>;
   close(): Promise<void>;
 }
+
+export const SLOW_CHUNK_MS = 20;
 
 interface Msg {
   role: string;
   content: string;
 }
 
-type Step = { kind: 'text'; chunks: string[] } | { kind: 'tool'; name: string; args: Record<string, unknown> };
+type Step = { kind: 'text'; chunks: string[] } | { kind: 'slow'; count: number } | { kind: 'tool'; name: string; args: Record<string, unknown> };
 
 function script(messages: Msg[], hasTools: boolean): Step {
   const last = messages.at(-1);
@@ -32,6 +40,9 @@ function script(messages: Msg[], hasTools: boolean): Step {
   const text = last?.content ?? '';
   if (hasTools && /what time/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'UTC' } };
   if (hasTools && /bad args/i.test(text)) return { kind: 'tool', name: 'get_time', args: { timezone: 'Mars/Olympus_Mons' } };
+  const slow = /^slow: (\d+)$/.exec(text);
+  if (slow) return { kind: 'slow', count: Number(slow[1]) };
+  if (/^markdown please$/i.test(text)) return { kind: 'text', chunks: MARKDOWN_REPLY.match(/[\s\S]{1,24}/g)! };
   const long = /^long: (\d+)$/.exec(text);
   if (long) return { kind: 'text', chunks: [longReply(Number(long[1]))] };
   const remind = /^remind in (\d+)s: (.+)$/.exec(text);
@@ -40,6 +51,51 @@ function script(messages: Msg[], hasTools: boolean): Step {
   if (hasTools && run) return { kind: 'tool', name: 'exec', args: { command: run[1] } };
   return { kind: 'text', chunks: ['You ', 'said: ', text] };
 }
+
+/**
+ * Writes chunk i with `write(i)` every SLOW_CHUNK_MS, then `end()`; a client that closes the
+ * request first is recorded in `state.abandoned` and nothing more is written.
+ */
+function streamSlowly(res: http.ServerResponse, count: number, state: ModelServer, write: (i: number) => void, end: () => void): void {
+  let written = 0;
+  let timer: NodeJS.Timeout | null = null;
+  res.on('close', () => {
+    if (res.writableEnded) return;
+    if (timer) clearTimeout(timer);
+    state.abandoned.push({ at: performance.now(), written, of: count });
+  });
+  const next = () => {
+    if (res.destroyed) return;
+    if (written === count) return end();
+    write(written++);
+    timer = setTimeout(next, SLOW_CHUNK_MS);
+  };
+  next();
+}
+
+export const slowChunk = (i: number) => `w${i} `;
+
+/** The reply to "markdown please": every markdown block the dashboard renders, a link it must not make, and raw HTML it must not run. */
+export const MARKDOWN_REPLY = [
+  '## Plan for today',
+  '',
+  '- Water the **plants**',
+  '- Call the bank',
+  '',
+  'Read [the guide](https://example.com/guide) first; [this one](javascript:alert(1)) is not a link.',
+  '',
+  '| Task | Minutes |',
+  '| --- | --- |',
+  '| Plants | 10 |',
+  '| Bank | 25 |',
+  '',
+  '```js',
+  'const total = 10 + 25;',
+  'console.log(`${total} minutes`);',
+  '```',
+  '',
+  '<b>raw html</b><img src="x" onerror="window.__pwned = 1">',
+].join('\n');
 
 /** About `size` characters of paragraphs with a fenced code block every few, numbered so order shows. */
 function longReply(size: number): string {
@@ -109,7 +165,7 @@ function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse, b
 }
 
 export async function startOllamaServer(models: Record<string, number> = { 'tiny:1b': 4096 }): Promise<ModelServer> {
-  const state = { url: '', requests: [], failing: false, noTools: false, close: async () => undefined } as ModelServer;
+  const state = { url: '', requests: [], failing: false, noTools: false, abandoned: [], close: async () => undefined } as ModelServer;
   await listen((req, res, body) => {
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -134,17 +190,20 @@ export async function startOllamaServer(models: Record<string, number> = { 'tiny
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
     const line = (message: object, done = false) =>
       res.write(`${JSON.stringify({ model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '', ...message }, done })}\n`);
+    const done = () =>
+      res.end(
+        `${JSON.stringify({ model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, load_duration: 1, prompt_eval_count: 42, prompt_eval_duration: 1, eval_count: 7, eval_duration: 1 })}\n`,
+      );
+    if (step.kind === 'slow') return streamSlowly(res, step.count, state, (i) => line({ content: slowChunk(i) }), done);
     if (step.kind === 'text') for (const chunk of step.chunks) line({ content: chunk });
     else line({ tool_calls: [{ function: { name: step.name, arguments: step.args } }] });
-    res.end(
-      `${JSON.stringify({ model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, load_duration: 1, prompt_eval_count: 42, prompt_eval_duration: 1, eval_count: 7, eval_duration: 1 })}\n`,
-    );
+    done();
   }, state);
   return state;
 }
 
 export async function startOpenAIServer(): Promise<ModelServer> {
-  const state = { url: '', requests: [], failing: false, noTools: false, close: async () => undefined } as ModelServer;
+  const state = { url: '', requests: [], failing: false, noTools: false, abandoned: [], close: async () => undefined } as ModelServer;
   await listen((req, res, body) => {
     if (req.url === '/v1/chat/completions' && state.noTools && body.tools?.length) {
       // llama.cpp's server when started without a tool-capable chat template.
@@ -170,6 +229,15 @@ export async function startOpenAIServer(): Promise<ModelServer> {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     const event = (choices: unknown[], extra: object = {}) =>
       res.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: body.model, choices, ...extra })}\n\n`);
+    const usage = () => body.stream_options?.include_usage && event([], { usage: { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49 } });
+    if (step.kind === 'slow') {
+      event([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+      return streamSlowly(res, step.count, state, (i) => event([{ index: 0, delta: { content: slowChunk(i) }, finish_reason: null }]), () => {
+        event([{ index: 0, delta: {}, finish_reason: 'stop' }]);
+        usage();
+        res.end('data: [DONE]\n\n');
+      });
+    }
     if (step.kind === 'text') {
       event([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
       for (const chunk of step.chunks) event([{ index: 0, delta: { content: chunk }, finish_reason: null }]);
@@ -181,7 +249,7 @@ export async function startOpenAIServer(): Promise<ModelServer> {
       for (const piece of [args.slice(0, 5), args.slice(5)]) event([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }]);
       event([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
     }
-    if (body.stream_options?.include_usage) event([], { usage: { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49 } });
+    usage();
     res.end('data: [DONE]\n\n');
   }, state);
   return state;

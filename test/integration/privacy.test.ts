@@ -60,7 +60,7 @@ describe('export and wipe', () => {
     const { conversationId } = (await ws.request('chat.send', { text: 'my locker combination is zebra-9' })).result;
     await new Promise((r) => setTimeout(r, 1_200)); // the transcript is indexed shortly after
     expect((await ws.request('memory.search', { query: 'zebra locker' })).result.items.length).toBeGreaterThan(0);
-    expect((await ws.request('conversations.wipe', { conversationId })).result).toEqual({ messages: 6, chatMessages: 0 }); // the owner's one dashboard chat, with the first test's messages
+    expect((await ws.request('conversations.wipe', { conversationId })).result).toEqual({ messages: 2, chatMessages: 0 }); // a new chat of its own: the message and its reply
     expect((await ws.request('conversations.list', {})).result.items.some((c: { id: string }) => c.id === conversationId)).toBe(false);
     expect((await ws.request('memory.search', { query: 'zebra locker' })).result.items).toEqual([]);
     expect((await ws.request('conversations.wipe', { conversationId })).error).toMatchObject({ data: { code: 'not_found' } });

@@ -132,11 +132,18 @@ describe('unreachable or unknown remote models', () => {
   it.each([
     ['an unreachable Ollama', 'ollama:tiny:1b@http://127.0.0.1:9', /Cannot reach Ollama at http:\/\/127\.0\.0\.1:9/],
     ['an unreachable OpenAI-compatible server', 'openai:gpt-test@http://127.0.0.1:9/v1', /The model endpoint http:\/\/127\.0\.0\.1:9\/v1 failed: Connection error/],
-  ])('%s gets a reply that says what is wrong', async (_label, model, message) => {
+  ])('%s gets an answer that says what is wrong', async (_label, model, message) => {
     const core = await startTestCore({ PERCH_MODEL: model });
     const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    const reply = (await ws.request('chat.send', { text: 'hello' }, 20_000)).result;
-    expect(reply.text).toMatch(message);
+    const reply = await ws.request('chat.send', { text: 'hello' }, 20_000);
+    // Ollama is asked about the model before anything is stored: with none that works, the
+    // message is refused and nothing is kept. An OpenAI-compatible endpoint is only reached by
+    // the call itself: its failure is the friendly reply.
+    expect(reply.result?.text ?? reply.error.message).toMatch(message);
+    if (model.startsWith('ollama:')) {
+      expect(reply.error.data.code).toBe('model_unavailable');
+      expect((await ws.request('conversations.list', {})).result.items).toEqual([]);
+    }
     expect((await ws.request('system.status')).result.domains.inference.detail).toMatch(message);
     ws.close();
     await core.stop();
@@ -146,8 +153,9 @@ describe('unreachable or unknown remote models', () => {
     const server = await startOllamaServer();
     const core = await startTestCore({ PERCH_MODEL: `ollama:qwen9:70b@${server.url}` });
     const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    const reply = (await ws.request('chat.send', { text: 'hello' })).result;
-    expect(reply.text).toContain(`Ollama at ${server.url} has no model "qwen9:70b". Run: ollama pull qwen9:70b`);
+    const reply = await ws.request('chat.send', { text: 'hello' });
+    expect(reply.error).toMatchObject({ data: { code: 'model_unavailable' } });
+    expect(reply.error.message).toContain(`Ollama at ${server.url} has no model "qwen9:70b". Run: ollama pull qwen9:70b`);
     ws.close();
     await core.stop();
     await server.close();
@@ -228,8 +236,8 @@ describe('usage.summary', () => {
     const server = await startOpenAIServer();
     const core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${server.url}/v1` });
     const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    await ws.request('chat.send', { text: 'one' });
-    await ws.request('chat.send', { text: 'two' });
+    const { conversationId } = (await ws.request('chat.send', { text: 'one' })).result;
+    await ws.request('chat.send', { text: 'two', conversationId });
     await core.agent.handle({ channel: 'telegram', peer: 'dana', text: 'three' });
     let usage = (await ws.request('usage.summary', {})).result;
     expect(usage.byDay).toEqual([{ day: new Date().toISOString().slice(0, 10), provider: 'openai', model: 'gpt-test', calls: 3, tokensIn: 126, tokensOut: 21, cost: null }]);

@@ -127,15 +127,20 @@ describe('scheduled jobs over the gateway', () => {
   });
 
   it('sets a reminder from a chat that comes back to the same chat, and lists and cancels them with /reminders', async () => {
+    // All in one conversation: it is the chat the reminders come back to.
     const set = await ws.request('chat.send', { text: 'remind in 2s: water the basil' }, 10_000);
     expect(set.result.text).toMatch(/^The tool said: Reminder set for /);
-    expect((await ws.request('chat.send', { text: '/reminders' })).result.text).toMatch(/^Pending reminders:\n1\. .* UTC — water the basil\nCancel one with/);
+    const { conversationId } = set.result;
+    const say = async (text: string) => (await ws.request('chat.send', { text, conversationId }, 10_000)).result.text as string;
+    expect(await say('/reminders')).toMatch(/^Pending reminders:\n1\. .* UTC — water the basil\nCancel one with/);
     await ws.waitFor((f) => f.method === 'schedule.fired' && f.params.name === 'Reminder: water the basil', 6_000);
+    const here = (await ws.request('conversations.messages', { conversationId })).result.items as Array<{ text: string }>;
+    expect(here.filter((m) => m.text === '⏰ Reminder: water the basil')).toHaveLength(1);
     expect((await dashboard()).filter((m) => m.text === '⏰ Reminder: water the basil')).toHaveLength(1);
 
-    await ws.request('chat.send', { text: 'remind in 600s: feed the cat' }, 10_000);
-    expect((await ws.request('chat.send', { text: '/reminders cancel 1' })).result.text).toBe('Cancelled: feed the cat');
-    expect((await ws.request('chat.send', { text: '/reminders' })).result.text).toMatch(/no pending reminders/);
+    await say('remind in 600s: feed the cat');
+    expect(await say('/reminders cancel 1')).toBe('Cancelled: feed the cat');
+    expect(await say('/reminders')).toMatch(/no pending reminders/);
     expect((await ws.request('schedules.list')).result.items.some((j: { name: string }) => j.name.includes('feed the cat'))).toBe(false);
   });
 });

@@ -180,10 +180,12 @@ describe('the model provider hanging', () => {
     core.settings.update({ models: { fallback: [`openai:gpt-test@${fallback.url}/v1`] } });
     const ws = await connect(core);
     const asked: string[] = [];
+    let conversationId: string | undefined; // one conversation throughout (chat.send without an id starts a new one)
     const ask = async (text: string) => {
       asked.push(text);
-      const reply = await ws.request('chat.send', { text }, 30_000);
+      const reply = await ws.request('chat.send', { text, ...(conversationId ? { conversationId } : {}) }, 30_000);
       expect(reply.error).toBeUndefined();
+      conversationId = reply.result.conversationId;
       return reply.result as { conversationId: string; text: string };
     };
 
@@ -191,7 +193,7 @@ describe('the model provider hanging', () => {
     expect(first.text).toBe('You said: before the hang');
 
     primary.mode = 'hang';
-    const pending = ws.request('chat.send', { text: 'are you stuck?' }, 30_000);
+    const pending = ws.request('chat.send', { text: 'are you stuck?', conversationId }, 30_000);
     asked.push('are you stuck?');
     // While the model hangs, the message is already stored and the rest of Perch answers.
     await until('the hung message to be stored', async () => (await transcript(ws, first.conversationId)).some((t) => t.text === 'are you stuck?'));
@@ -229,15 +231,19 @@ describe('the model provider hanging', () => {
     server.mode = 'hang';
     const core = await coreWith({ PERCH_MODEL: `ollama:tiny:1b@${server.url}` });
     const ws = await connect(core);
-    const reply = (await ws.request('chat.send', { text: 'hello?' }, 40_000)).result;
-    expect(reply.text).toMatch(APOLOGY);
-    expect(reply.text).toContain(`Cannot reach Ollama at ${server.url}: no answer in 10 s`);
+    // The model is asked about before anything is stored: one that never answers means no working
+    // model, so the message is refused with why (the dashboard keeps it in the composer).
+    const refused = (await ws.request('chat.send', { text: 'hello?' }, 40_000)).error;
+    expect(refused).toMatchObject({ data: { code: 'model_unavailable' } });
+    expect(refused.message).toContain(`Cannot reach Ollama at ${server.url}: no answer in 10 s`);
+    expect((await ws.request('conversations.list', {})).result.items).toEqual([]);
     await until('the hung connection to close', () => server.openConnections() === 0);
     server.mode = 'up';
-    expect((await ws.request('chat.send', { text: 'hello again' }, 20_000)).result.text).toBe('You said: hello again');
+    const reply = (await ws.request('chat.send', { text: 'hello again' }, 20_000)).result;
+    expect(reply.text).toBe('You said: hello again');
     const turns = await transcript(ws, reply.conversationId);
-    const answered = expectEachAnsweredOnce(turns, ['hello?', 'hello again']);
-    figure('faults_model_hang_connect', { messages: 2, answered, lost: 2 - answered });
+    const answered = expectEachAnsweredOnce(turns, ['hello again']);
+    figure('faults_model_hang_connect', { messages: 2, refused: 1, answered, lost: 1 - answered });
   });
 });
 
@@ -259,7 +265,10 @@ describe('the model provider erroring and flapping', () => {
       if (mode === 'up') await sleep(500); // past the breaker's pause: its trial call finds the model back
       const texts = [1, 2, 3].map((i) => `phase ${p} (${mode}) message ${i}`);
       asked.push(...texts);
-      const replies = await Promise.all(texts.map((text) => ws.request('chat.send', { text }, 30_000)));
+      // One conversation throughout: the first message starts it, the others go to it.
+      const replies = conversationId ? [] : [await ws.request('chat.send', { text: texts[0] }, 30_000)];
+      conversationId ||= replies[0]!.result.conversationId;
+      replies.push(...(await Promise.all(texts.slice(replies.length).map((text) => ws.request('chat.send', { text, conversationId }, 30_000)))));
       for (const [i, reply] of replies.entries()) {
         expect(reply.error).toBeUndefined();
         conversationId = reply.result.conversationId;
@@ -451,14 +460,14 @@ describe('the disk under the data folder full', () => {
       };
       expect((await read('conversations.messages', { conversationId: before.conversationId, limit: 500 })).items.map((m: Turn) => m.text)).toEqual(saved.map((t) => t.text));
       expect((await read('prompt.get')).text).toBe('You are a careful assistant.');
-      expect((await read('conversations.list', {})).items).toHaveLength(1);
+      expect((await read('conversations.list', {})).items).toHaveLength(1); // the refused New chat left no empty conversation behind
       expect((await read('settings.get')).settings.models.chat).toContain('gpt-test');
       expect(Object.values((await read('system.status')).domains).filter((d: any) => d.status === 'down')).toEqual([]);
       expect(fs.readFileSync(core.log.file!, 'utf8')).toContain('the disk is full');
 
       // Space is back.
       core.db.pragma('max_page_count = 4294967294');
-      expect((await ws.request('chat.send', { text: long })).result.text).toBe(`You said: ${long}`);
+      expect((await ws.request('chat.send', { text: long, conversationId: before.conversationId })).result.text).toBe(`You said: ${long}`);
       expect((await ws.request('prompt.update', { text: 'You are brief.' })).error).toBeUndefined();
       const after = await transcript(ws, before.conversationId);
       expect(after.slice(0, saved.length)).toEqual(saved);

@@ -723,7 +723,8 @@ describe('a JSON-RPC fuzz of 10,000 cases against the gateway', () => {
     const gc = vm.runInNewContext('gc') as () => void;
     const bystander = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
     // Real rows for valid-looking calls to land on: conversations, jobs, rules, notes, pending approvals (harmless commands).
-    for (const text of ['hello', 'second thought']) await bystander.request('chat.send', { text });
+    // Commands: with no model a message is refused and stores nothing; each of these starts a conversation.
+    for (const text of ['/help', '/usage']) await bystander.request('chat.send', { text });
     const job = { schedule: { kind: 'at', at: new Date(Date.now() + 86_400_000).toISOString() }, payload: { kind: 'message', text: 'hi' }, target: { channel: 'dashboard' }, enabled: false };
     for (const name of ['one', 'two']) idPool.ids.push((await bystander.request('schedules.create', { name, ...job })).result.job.id);
     for (const command of ['echo fuzz-rule', 'ls']) idPool.rules.push((await bystander.request('approvals.rules.add', { kind: 'exact', command })).result.id);
@@ -795,6 +796,8 @@ describe('a JSON-RPC fuzz of 10,000 cases against the gateway', () => {
     const trap = { length: { toString: 1 } };
     for (const [method, params] of [
       ['chat.send', { text: trap }],
+      ['chat.edit', { conversationId: 'x', messageId: 1, text: trap }],
+      ['conversations.rename', { conversationId: 'x', title: trap }],
       ['memory.search', { query: trap }],
       ['events.subscribe', { events: trap }],
       ['auth.token', { token: { length: { valueOf: 'x', toString: 'y' } } }],
