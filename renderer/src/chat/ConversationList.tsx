@@ -25,7 +25,10 @@ export function ConversationList({ onNew, onOpen }: { onNew(): void; onOpen(id: 
       <div className="chat-sidebar-head">
         <h2>Conversations</h2>
         <button type="button" className="chat-new" onClick={onNew} title="New chat (Ctrl+N)" aria-keyshortcuts="Control+N Meta+N" data-testid="new-chat">
-          <span aria-hidden="true">＋</span> New chat
+          <svg aria-hidden="true" width="14" height="14" viewBox="0 0 14 14">
+            <path d="M7 1.5v11M1.5 7h11" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+          </svg>
+          New chat
         </button>
       </div>
       <label className="visually-hidden" htmlFor="conversation-search">

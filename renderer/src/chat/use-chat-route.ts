@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { lastSelected, useChat } from '../stores/chat';
 import { useSession } from '../stores/session';
 
@@ -15,26 +15,37 @@ function writeHash(id: string | null): void {
 export function useChatRoute(): void {
   const epoch = useSession((s) => s.epoch);
   const selected = useChat((s) => s.selected);
+  // The address asked for, read before anything rewrites it; the address follows the open
+  // conversation only once it is restored.
+  const asked = useRef<string | null>(idInHash());
+  const restoring = useRef(true);
 
   // On every (re)connection: the list, and the conversation to show again.
   useEffect(() => {
     const { loadConversations, select } = useChat.getState();
     let live = true;
+    restoring.current = true;
+    const fromHash = idInHash() ?? asked.current;
+    asked.current = null;
     void (async () => {
       await loadConversations();
       if (!live) return;
       const { conversations, selected: open } = useChat.getState();
-      let id = idInHash() ?? open ?? lastSelected();
+      let id = fromHash ?? open ?? lastSelected();
       // A conversation deleted meanwhile (or elsewhere) opens a new chat instead of an error.
       if (id && conversations.length < 200 && !conversations.some((c) => c.id === id)) id = null;
       await select(id);
+      restoring.current = false;
+      writeHash(useChat.getState().selected);
     })();
     return () => {
       live = false;
     };
   }, [epoch]);
 
-  useEffect(() => writeHash(selected), [selected]);
+  useEffect(() => {
+    if (!restoring.current) writeHash(selected);
+  }, [selected]);
 
   useEffect(() => {
     const onHash = () => {

@@ -45,6 +45,11 @@ interface ChatState {
   follow(): () => void;
 }
 
+/** Said when the conversation was deleted (elsewhere) while open. */
+const GONE = 'This conversation was deleted meanwhile. Your message is still in the box: send it to start a new chat.';
+
+const codeOf = (error: unknown) => (error as { data?: { code?: unknown } } | null)?.data?.code;
+
 let buffered = '';
 let drawTimer: ReturnType<typeof setTimeout> | null = null;
 let listTimer: ReturnType<typeof setTimeout> | null = null;
@@ -90,10 +95,14 @@ export const useChat = create<ChatState>((set, get) => {
       await get().loadConversations();
       return true;
     } catch (error) {
-      set({ running: false, runningIn: null, stopWanted: false, streaming: '', error: problemOf(error) });
       buffered = '';
-      const open = get().selected;
-      if (open) await get().select(open, true);
+      const gone = conversationId !== null && codeOf(error) === 'not_found';
+      const problem = gone ? { text: GONE, details: null, field: null } : problemOf(error);
+      set({ running: false, runningIn: null, stopWanted: false, streaming: '', error: problem });
+      if (gone) {
+        await get().select(null, true);
+        await get().loadConversations();
+      } else if (get().selected) await get().select(get().selected, true);
       return false;
     }
   };
