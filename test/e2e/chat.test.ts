@@ -212,6 +212,7 @@ describe('the chat, home of the dashboard', () => {
     await streaming.getByText(slowChunk(5).trim()).waitFor({ timeout: 10_000 });
     const stop = page.getByTestId('stop');
     expect(await stop.textContent()).toBe('Stop');
+    await page.screenshot({ path: path.join(shots, 'chat-light-1280-streaming.png') });
     const abandoned = model.abandoned.length;
     const clickedAt = performance.now();
     await stop.click();
