@@ -32,6 +32,8 @@ interface Job {
   receivedBytes: number;
   totalBytes: number | null;
   done: Promise<void>;
+  /** Ends the wait for the downloader: cancelling it while it retries a refused connection does not end its download(). */
+  release: () => void;
 }
 
 export type StartResult = { id: string; file: string; state: 'started' | 'running' | 'present' };
@@ -61,7 +63,7 @@ export class ModelDownloads {
     const file = this.fileOf(entry);
     if (this.jobs.has(id)) return { id, file, state: 'running' };
     if (fs.existsSync(file)) return { id, file, state: 'present' };
-    const job: Job = { entry, file, downloader: null, stopping: null, receivedBytes: partialDownload(file)?.receivedBytes ?? 0, totalBytes: entry.sizeBytes, done: Promise.resolve() };
+    const job: Job = { entry, file, downloader: null, stopping: null, receivedBytes: partialDownload(file)?.receivedBytes ?? 0, totalBytes: entry.sizeBytes, done: Promise.resolve(), release: () => undefined };
     job.done = this.download(job).finally(() => this.jobs.delete(id));
     this.jobs.set(id, job);
     return { id, file, state: 'started' };
@@ -71,9 +73,7 @@ export class ModelDownloads {
   async pause(id: string): Promise<{ paused: boolean }> {
     const job = this.jobs.get(id);
     if (!job) return { paused: false };
-    job.stopping ??= 'pause';
-    await job.downloader?.cancel({ deleteTempFile: false });
-    await job.done;
+    await this.halt(job, 'pause');
     return { paused: true };
   }
 
@@ -92,12 +92,15 @@ export class ModelDownloads {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(
-      [...this.jobs.values()].map(async (job) => {
-        job.stopping ??= 'close';
-        await job.downloader?.cancel({ deleteTempFile: false });
-        await job.done;
-      }),
+      [...this.jobs.values()].map((job) => this.halt(job, 'close')),
     );
+  }
+
+  private async halt(job: Job, why: NonNullable<Job['stopping']>): Promise<void> {
+    job.stopping ??= why;
+    job.release();
+    await job.downloader?.cancel({ deleteTempFile: false }).catch((error: Error) => this.log.debug('cancelling a download failed', { error: error.message }));
+    await job.done;
   }
 
   private publish(job: Job, extra: { done: boolean; paused?: boolean; error?: string }): void {
@@ -122,8 +125,8 @@ export class ModelDownloads {
     };
     const watchdog = setInterval(() => {
       if (Date.now() - lastMovedAt < this.stallMs || job.stopping) return;
-      job.stopping = 'stall';
-      void job.downloader?.cancel({ deleteTempFile: false });
+      this.log.info('model download stalled; stopping it', { model: entry.name, receivedBytes: job.receivedBytes, quietMs: Date.now() - lastMovedAt });
+      void this.halt(job, 'stall');
     }, Math.min(1_000, this.stallMs / 4));
     try {
       this.publish(job, { done: false });
@@ -145,9 +148,13 @@ export class ModelDownloads {
       if (job.stopping) throw new Error('stopped before the transfer began');
       const before = job.downloader.downloadedSize;
       if (before > 0) this.log.info('model download resuming', { model: entry.name, keptBytes: before });
-      const saved = await job.downloader.download();
+      const released = new Promise<null>((resolve) => (job.release = () => resolve(null)));
+      const downloading = job.downloader.download();
+      downloading.catch(() => undefined); // after a release nobody waits for it; it ends at its next retry
+      const saved = await Promise.race([downloading, released]);
       // A cancelled download resolves as if it had finished: what stopped it says what happened.
       if (job.stopping) throw job.stopping === 'stall' ? new DownloadStalled() : new Error('stopped');
+      if (!saved) throw new Error('released');
       await this.verify(entry, saved, sha256);
       const size = fs.statSync(saved).size;
       job.receivedBytes = size;

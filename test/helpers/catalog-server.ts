@@ -27,6 +27,8 @@ export interface CatalogServerModel {
   /** The sha256 the catalog states; default null (the server still sends it as ETag). */
   sha256?: string | null;
   seed?: number;
+  /** The model's context length (default 4096, room for Perch's prompt and tools). */
+  contextLength?: number;
 }
 
 export interface ServedRequest {
@@ -40,6 +42,8 @@ export interface ServedRequest {
   sent: number;
   /** True when the server cut this response on purpose. */
   cut: boolean;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export interface CatalogServer {
@@ -73,7 +77,7 @@ export async function startCatalogServer(options: { models: CatalogServerModel[]
   for (const model of options.models) {
     const file = model.file ?? `${model.id}.gguf`;
     const tmp = path.join(dir, `${model.id}.src.gguf`);
-    writeTinyGguf(tmp, { seed: model.seed ?? 42 });
+    writeTinyGguf(tmp, { seed: model.seed ?? 42, contextLength: model.contextLength ?? 4096 });
     let bytes = fs.readFileSync(tmp);
     if (model.padToBytes && model.padToBytes > bytes.length) bytes = Buffer.concat([bytes, Buffer.alloc(model.padToBytes - bytes.length)]);
     files.set(file, { model, file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
@@ -93,7 +97,7 @@ export async function startCatalogServer(options: { models: CatalogServerModel[]
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const record: ServedRequest = { method: req.method ?? 'GET', path: url.pathname, range: req.headers.range ?? null, start: 0, sent: 0, cut: false };
+    const record: ServedRequest = { method: req.method ?? 'GET', path: url.pathname, range: req.headers.range ?? null, start: 0, sent: 0, cut: false, at: Date.now() };
     stats.requests.push(record);
     if (url.pathname === '/catalog.json') {
       const body = api.catalogOverride ?? JSON.stringify(api.catalog);
