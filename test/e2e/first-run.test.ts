@@ -53,10 +53,10 @@ beforeAll(async () => {
   // Big enough that the downloader has saved progress (every 5 MiB) when it is paused.
   catalog = await startCatalogServer({
     models: [
-      { id: 'tiny-chat', name: 'Tiny Chat 24M', description: 'A small generated model for this test.', padToBytes: 24 * MiB },
+      { id: 'tiny-chat', name: 'Tiny Chat 40M', description: 'A small generated model for this test.', padToBytes: 40 * MiB },
       { id: 'tiny-spare', name: 'Spare Tiny Model', description: 'A second one, for the offline case.', seed: 7 },
     ],
-    throttleBytesPerSecond: 2 * MiB,
+    throttleBytesPerSecond: 4 * MiB,
   });
   ollama = await startOllamaServer({ 'tiny:1b': 4096, 'other:7b': 8192 });
   openai = await startKeyedOpenAI();
@@ -84,8 +84,18 @@ async function signIn(): Promise<void> {
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(base);
+  await typeToken();
+}
+
+async function typeToken(): Promise<void> {
   await page.getByLabel('Gateway token').fill(TEST_TOKEN);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A reload signed in with the token (which the dashboard does not keep) asks for it again. */
+async function reload(): Promise<void> {
+  await page.reload();
+  await typeToken();
 }
 
 /** The page, light and dark, 1280 and 480 wide; none may scroll sideways. */
@@ -106,6 +116,7 @@ async function screenshots(name: string): Promise<void> {
 
 const setup = () => page.getByTestId('setup');
 const model = (id: string) => page.getByTestId(`model-${id}`);
+const sizeText = () => `${(catalog.bytes('tiny-chat').length / 1e6).toFixed(1)} MB`;
 const barValue = async (id: string) => Number(await model(id).getByRole('progressbar').getAttribute('aria-valuenow'));
 
 describe('first run: no model yet', () => {
@@ -116,8 +127,8 @@ describe('first run: no model yet', () => {
     await page.getByRole('heading', { level: 2, name: 'Set up Perch' }).waitFor();
     expect(await setup().locator('h1').count()).toBe(0);
     const row = model('tiny-chat');
-    await row.getByText('Tiny Chat 24M').waitFor();
-    expect(await row.textContent()).toContain('25.2 MB'); // 24 MiB and the GGUF header, in decimal units
+    await row.getByText('Tiny Chat 40M').waitFor();
+    expect(await row.textContent()).toContain(sizeText()); // in decimal units, as people read sizes
     // node-llama-cpp's estimate for a tiny model on a machine with gigabytes to spare.
     await row.getByTestId('fit').getByText('Fits this machine').waitFor();
     await row.getByRole('button', { name: /^Download/ }).waitFor();
@@ -155,16 +166,20 @@ describe('first run: no model yet', () => {
     await form.getByLabel('API key').fill('sk-wrong-key');
     expect(await form.getByLabel('API key').getAttribute('type')).toBe('password');
     await form.getByRole('button', { name: 'Test connection' }).click();
-    const result = form.getByTestId('openai-result');
-    await result.getByRole('alert').waitFor();
-    const wrong = (await result.textContent())!;
-    expect(wrong).toMatch(/key/i);
+    // The sentence stands beside the key field, and the key is not repeated in it.
+    const alert = form.getByRole('alert');
+    await alert.waitFor();
+    const wrong = (await alert.textContent())!;
+    expect(wrong).toMatch(/refused the API key/);
     expect(wrong).not.toContain('sk-wrong-key');
+    expect(await form.getByLabel('API key').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByLabel('API key').inputValue()).toBe('sk-wrong-key');
     await form.screenshot({ path: path.join(shots, 'setup-openai-wrong-key.png') });
     await form.getByLabel('API key').fill(OPENAI_KEY);
     await form.getByRole('button', { name: 'Test connection' }).click();
-    await result.getByRole('status').waitFor();
-    expect(await result.getByRole('alert').count()).toBe(0);
+    const result = form.getByTestId('openai-result');
+    await result.getByRole('status').getByText('offers tiny-gpt').waitFor();
+    expect(await form.getByRole('alert').count()).toBe(0);
     // Not chosen: the setup stays until "Use this".
     expect(await setup().count()).toBe(1);
   }, 30_000);
@@ -184,8 +199,8 @@ describe('first run: no model yet', () => {
     const view = (await ws.request('settings.get', {})).result as { settings: { models: { chat: string } } };
     expect(view.settings.models.chat).toBe(`ollama:tiny:1b@${ollama.url}`);
     await page.getByTestId('chat-input').fill('hello through ollama');
-    await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByText('You said: hello through ollama').waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByTestId('message-assistant').getByText('You said: hello through ollama').waitFor({ timeout: 20_000 });
     // Back to no model, for the downloads below.
     await ws.request('settings.update', { patch: { models: { chat: null } } });
     await setup().waitFor({ timeout: 10_000 });
@@ -196,24 +211,25 @@ describe('first run: no model yet', () => {
     await row.getByRole('button', { name: /^Download/ }).click();
     const bar = row.getByRole('progressbar');
     await bar.waitFor();
-    // Past the downloader's first saved 5 MiB, so the resume has something to keep.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="model-tiny-chat"] [role="progressbar"]')?.getAttribute('aria-valuenow')) >= 30, undefined, { timeout: 20_000 });
+    // The downloader keeps only whole 5 MiB chunks and fetches three at once: past 55 % each of
+    // its three connections has finished one, so the pause keeps something to resume from.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="model-tiny-chat"] [role="progressbar"]')?.getAttribute('aria-valuenow')) >= 55, undefined, { timeout: 30_000 });
     const numbers = (await row.getByTestId('download-numbers').textContent())!;
     expect(numbers).toMatch(/\d+ %/);
-    expect(numbers).toMatch(/MB of 25\.2 MB/);
+    expect(numbers).toContain(`MB of ${sizeText()}`);
     expect(numbers).toMatch(/MB\/s/);
     expect(numbers).toMatch(/left/);
     await page.screenshot({ path: path.join(shots, 'setup-downloading-light-1280.png'), fullPage: true });
     await row.getByRole('button', { name: 'Pause' }).click();
     await row.getByRole('button', { name: 'Resume' }).waitFor();
     const pausedAt = await barValue('tiny-chat');
-    expect(pausedAt).toBeGreaterThanOrEqual(20);
+    expect(pausedAt).toBeGreaterThan(0);
     expect(await row.getByTestId('download-numbers').textContent()).toContain('paused');
 
     // A reload finds it where it was (models.catalog says partial).
-    await page.reload();
+    await reload();
     await row.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 20_000 });
-    expect(await barValue('tiny-chat')).toBeGreaterThanOrEqual(20);
+    expect(await barValue('tiny-chat')).toBe(pausedAt);
     await screenshots('paused');
 
     const before = catalog.stats.requests.length;
@@ -226,13 +242,12 @@ describe('first run: no model yet', () => {
     const resumed = catalog.fileRequests('tiny-chat', before).filter((r) => r.method === 'GET');
     const sentAfter = resumed.reduce((sum, r) => sum + r.sent, 0);
     expect(resumed.length).toBeGreaterThan(0);
-    expect(resumed.every((r) => r.range !== null)).toBe(true);
-    expect(Math.max(...resumed.map((r) => r.start))).toBeGreaterThan(0);
+    expect(resumed.some((r) => r.range !== null && r.start > 0)).toBe(true);
     expect(sentAfter).toBeLessThan(total);
     console.log(`paused at ${pausedAt} %; after the resume ${resumed.length} ranged GETs (starts ${resumed.map((r) => r.start).join(', ')}) sent ${sentAfter} of ${total} bytes`);
 
     await page.getByTestId('chat-input').fill('hello tiny model');
-    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.getByTestId('message-assistant').first().waitFor({ timeout: 60_000 });
     expect((await page.getByTestId('message-assistant').first().textContent())!.length).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(shots, 'setup-then-chat.png'), fullPage: true });

@@ -46,7 +46,8 @@ export function OllamaChoice({ list }: { list: Listing }) {
       if (result.models.length) setFound({ url: address, models: result.models });
       else {
         setFound(null);
-        setUrlProblem({ text: result.ok || /not (there|found)/i.test(result.detail) ? `Ollama at ${address} has no models yet. Run “ollama pull” for one, then look again.` : result.detail, details: null, field: 'url' });
+        const empty = /has no models/i.test(result.detail);
+        setUrlProblem({ text: empty ? `Ollama at ${address} has no models yet. Get one with “ollama pull llama3.2:3b”, then look again.` : result.detail, details: null, field: 'url' });
       }
     } catch (error) {
       setFound(null);

@@ -1,11 +1,20 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ErrorText } from '../components/ui';
+import type { Problem } from '../problems';
 import { useChoice } from './choose';
 import { Field } from './Field';
 
 // Any OpenAI-compatible endpoint (OpenAI itself, a llama.cpp or vLLM server, a hosted provider):
 // its address, the model's name and the API key. The key goes to the keychain with secrets.set,
 // never into the settings; "Test connection" asks the endpoint before anything is saved.
+
+function fieldOf(problem: Problem | null): 'key' | 'base' | 'name' | null {
+  if (!problem) return null;
+  if (problem.field === 'value' || /API key/i.test(problem.text)) return 'key';
+  if (/Nothing answers at|address|does not answer as/i.test(problem.text)) return 'base';
+  if (/does not offer|name of the model/i.test(problem.text)) return 'name';
+  return null;
+}
 
 export function OpenAIChoice() {
   const [base, setBase] = useState('');
@@ -32,7 +41,11 @@ export function OpenAIChoice() {
     event.preventDefault();
     if (complete) void choice.use(spec, { ...(key.trim() ? { apiKey: key.trim() } : {}), skipTest: Boolean(passed) });
   };
-  const keyProblem = choice.problem?.field === 'value' ? choice.problem : null;
+  // A failed test belongs beside the field it is about (the core's sentences name it).
+  const about = fieldOf(choice.problem);
+  const keyProblem = about === 'key' ? choice.problem : null;
+  const baseProblem = about === 'base' ? choice.problem : null;
+  const nameProblem = about === 'name' ? choice.problem : null;
   const models = choice.tested?.models ?? [];
 
   return (
@@ -40,8 +53,8 @@ export function OpenAIChoice() {
       <h4 id="setup-openai">Use an OpenAI-compatible service</h4>
       <p className="setup-lead">OpenAI, or any server that speaks its API. What you say is sent to that service.</p>
       <form className="setup-form" onSubmit={submit}>
-        <Field label="Base URL" value={base} onValue={edit(setBase)} placeholder="https://api.openai.com/v1" inputMode="url" spellCheck={false} autoComplete="off" data-testid="openai-base" />
-        <Field label="Model name" value={name} onValue={edit(setName)} placeholder="e.g. gpt-4o-mini" spellCheck={false} autoComplete="off" list={models.length ? listId : undefined} data-testid="openai-model" />
+        <Field label="Base URL" value={base} onValue={edit(setBase)} placeholder="https://api.openai.com/v1" inputMode="url" spellCheck={false} autoComplete="off" problem={baseProblem} data-testid="openai-base" />
+        <Field label="Model name" value={name} onValue={edit(setName)} placeholder="e.g. gpt-4o-mini" spellCheck={false} autoComplete="off" list={models.length ? listId : undefined} problem={nameProblem} data-testid="openai-model" />
         {models.length ? (
           <datalist id={listId}>
             {models.map((m) => (
@@ -66,7 +79,7 @@ export function OpenAIChoice() {
               {choice.tested.detail}
             </p>
           ) : null}
-          {keyProblem ? null : <ErrorText error={choice.problem} />}
+          {about ? null : <ErrorText error={choice.problem} />}
         </div>
         <div className="setup-actions">
           <button type="button" className="secondary" disabled={!complete || choice.busy !== null} onClick={() => void test()}>

@@ -54,7 +54,7 @@ export function SetupGate({ children }: { children: ReactNode }) {
         <span className="setup-spinner" aria-hidden="true" />
         <div>
           <h2>Loading the model…</h2>
-          <p className="setup-help">{shortName(status.data.configured) ?? 'The chat model'} is starting. The first time can take a little while.</p>
+          <p className="setup-help">{shortName(status.data.configured) ?? 'The chat model'} is starting; the first time can take a little while.</p>
         </div>
       </section>
     );
