@@ -244,10 +244,10 @@ export class Agent {
     const allowed = contact ? this.deps.tools.forContacts().filter((name) => !options.tools || options.tools.includes(name)) : options.tools;
     // A model that refused tools is not shown them (nor are they counted in its prompt).
     const tools = !provider.toolsSupported ? [] : this.deps.tools.definitions().filter((t) => !allowed || allowed.includes(t.name));
-    // A contact's conversation recalls nothing: memory holds the owner's notes and other conversations.
     const made = { provider: provider.kind, model: provider.model, promptVersion: prompt.version };
     let context;
     try {
+      // A contact's conversation recalls nothing: memory holds the owner's notes and other conversations.
       context = await this.context(conversationId, provider, prompt.text, tools, !contact, stop);
     } catch (error) {
       if (!stop?.aborted) throw error;
@@ -276,7 +276,10 @@ export class Agent {
       if (stop?.aborted || !response) {
         // Stopped: the reply is what was generated so far; tool calls it asked for are not run.
         const text = response?.text ?? streamed;
-        const [spentIn, spentOut] = await Promise.all([provider.promptTokens(turns, tools).catch(() => 0), provider.countTokens(text).catch(() => 0)]);
+        // A call cut off reports no usage: counted here (estimated for a remote model).
+        const [spentIn, spentOut] = response
+          ? [response.tokensIn, response.tokensOut]
+          : await Promise.all([provider.promptTokens(turns, tools).catch(() => 0), provider.countTokens(text).catch(() => 0)]);
         return this.finish(conversationId, { role: 'assistant', text, stopped: true, tokensIn: tokensIn + spentIn, tokensOut: tokensOut + spentOut, ...made }, options.sourceId);
       }
       tokensIn += response.tokensIn;
