@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
 import { methodNames } from '../../main/contract/methods';
+import { NO_MODEL_SERVER_HINT } from '../../main/inference/provider';
 import { startTestCore, TEST_TOKEN } from '../helpers/core';
 import { RpcSocket } from '../helpers/rpc-socket';
 
@@ -367,7 +368,7 @@ describe('system', () => {
     expect(result).toMatchObject({ version: core.version, mode: 'headless', dataDir: core.config.dataDir, secrets: { backend: 'file' }, gatewayToken: { source: 'env' } });
     expect(result.uptimeMs).toBeGreaterThanOrEqual(0);
     expect(Object.keys(result.domains).sort()).toEqual(['audit', 'channels', 'gateway', 'inference', 'memory', 'privacy', 'scheduler', 'secrets', 'settings', 'store']);
-    expect(result.domains.inference).toEqual({ status: 'degraded', detail: 'no model configured' });
+    expect(result.domains.inference).toEqual({ status: 'degraded', detail: NO_MODEL_SERVER_HINT });
     expect(result.domains.store.detail).toMatch(/sqlite-vec v0\.1/);
     expect(result.domains.secrets.status).toBe('degraded');
     ws.close();
