@@ -46,10 +46,33 @@ function LogLines() {
         </div>
       ) : null}
       {logs.data && logs.data.items.length === 0 ? <Empty title="No lines at this level" /> : null}
-      <pre className="output log-view" data-testid="log-lines" tabIndex={0} aria-label="Latest log lines">
-        {(logs.data?.items ?? []).map((e) => `${clock(e.time)} ${e.level.padEnd(7)} ${e.message}${Object.keys(e.fields).length ? ` ${JSON.stringify(e.fields)}` : ''}`).join('\n')}
-      </pre>
+      {logs.data && logs.data.items.length > 0 ? (
+        <details className="log-details">
+          <summary>The latest {logs.data.items.length === 1 ? 'line' : `${logs.data.items.length} lines`} (for reporting a problem)</summary>
+          <pre className="output log-view" data-testid="log-lines" tabIndex={0} aria-label="Latest log lines">
+            {logs.data.items.map((e) => `${clock(e.time)} ${e.level.padEnd(7)} ${e.message}${Object.keys(e.fields).length ? ` ${JSON.stringify(e.fields)}` : ''}`).join('\n')}
+          </pre>
+        </details>
+      ) : null}
     </div>
+  );
+}
+
+/** A part's own report: its first words as a sentence, the whole line (paths, causes) under Details. */
+function DomainDetail({ detail }: { detail: string | null | undefined }) {
+  if (!detail) return null;
+  const head = detail.split(/\s\(|;\s/)[0]!.trim();
+  const text = `${head.charAt(0).toUpperCase()}${head.slice(1)}${/[.!?]$/.test(head) ? '' : '.'}`;
+  return (
+    <>
+      <span>{text}</span>
+      {head !== detail.trim() ? (
+        <details className="error-details">
+          <summary>Details</summary>
+          <code>{detail}</code>
+        </details>
+      ) : null}
+    </>
   );
 }
 
@@ -82,7 +105,9 @@ export function LogsSection({ view, status, onSaved, reloadStatus }: { view: Vie
               <li key={name}>
                 <Badge state={d.status} />
                 <strong className="cap">{name}</strong>
-                <span className="grow muted">{d.detail ?? d.status}</span>
+                <span className="grow">
+                  <DomainDetail detail={d.detail} />
+                </span>
               </li>
             ))}
           </ul>

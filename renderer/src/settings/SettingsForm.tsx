@@ -93,7 +93,9 @@ export function SettingsForm({ view, groups, onSaved, submitLabel = 'Save', test
     }
   };
 
-  const toFix = Object.values(fieldProblems).filter(Boolean).length;
+  // A problem is about a draft: once a newer stored value replaced the draft, it is gone too.
+  const problemOf = (f: Field) => (live(f) ? (fieldProblems[f.path] ?? null) : null);
+  const toFix = fields.filter((f) => problemOf(f)).length;
   const status = saved ? 'Saved.' : toFix > 0 ? `Not saved: ${toFix === 1 ? 'one value needs' : `${toFix} values need`} fixing (shown beside ${toFix === 1 ? 'it' : 'them'}).` : changed.length > 0 ? `${changed.length} unsaved change${changed.length === 1 ? '' : 's'}` : '';
 
   return (
@@ -102,7 +104,7 @@ export function SettingsForm({ view, groups, onSaved, submitLabel = 'Save', test
         const body = (
           <div className="settings-grid">
             {group.fields.map((f) => (
-              <FieldInput key={f.path} id={`${formId}-${f.path}`} field={f} draft={draftOf(f)} variable={overriddenBy(view, f.path)} problem={fieldProblems[f.path] ?? null} onChange={(d) => edit(f, d)} />
+              <FieldInput key={f.path} id={`${formId}-${f.path}`} field={f} draft={draftOf(f)} variable={overriddenBy(view, f.path)} problem={problemOf(f)} onChange={(d) => edit(f, d)} />
             ))}
           </div>
         );

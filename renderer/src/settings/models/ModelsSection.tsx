@@ -68,10 +68,11 @@ export function ModelsSection({ view, onSaved }: { view: View; onSaved: () => vo
       <ModelState />
       <SettingsForm view={view} onSaved={onSaved} submitLabel="Save models" testId="models-form" groups={[{ fields: FIELDS }]} />
       <div aria-live="polite">
-        <ErrorText error={choice.problem ?? models.error} />
+        <ErrorText error={choice.problem} />
       </div>
 
       <h3>Model files on this computer</h3>
+      <ErrorText error={models.error} />
       {list ? <LocalModels list={list} view={view} busy={choice.busy} onUse={choice.use} /> : <p className="muted">{models.loading ? 'Looking for models…' : null}</p>}
 
       <h3>Recommended downloads</h3>
