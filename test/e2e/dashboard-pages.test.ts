@@ -314,6 +314,7 @@ describe('the dashboard through the IPC transport (a stand-in bridge)', () => {
           'channels.list': () => ({ items: [view] }),
           'channels.pairings.list': () => ({ items: [] }),
           'tray.snapshot': () => ({ channels: [view], pendingApprovals: 0, model: 'none', state: 'idle' }),
+          'models.status': () => ({ configured: 'llama:/models/tiny.gguf', state: 'ready', detail: null }), // past the first-run setup
           'schedules.list': () => ({ items: [] }),
           'events.subscribe': () => ({ subscribed: [] }),
           'events.unsubscribe': () => ({ subscribed: [] }),
