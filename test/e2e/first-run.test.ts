@@ -246,10 +246,17 @@ describe('first run: no model yet', () => {
     expect(sentAfter).toBeLessThan(total);
     console.log(`paused at ${pausedAt} %; after the resume ${resumed.length} ranged GETs (starts ${resumed.map((r) => r.start).join(', ')}) sent ${sentAfter} of ${total} bytes`);
 
+    // A new conversation (the one with Ollama is still open), answered by the downloaded model.
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="message-assistant"]').length === 0);
     await page.getByTestId('chat-input').fill('hello tiny model');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
-    await page.getByTestId('message-assistant').first().waitFor({ timeout: 60_000 });
-    expect((await page.getByTestId('message-assistant').first().textContent())!.length).toBeGreaterThan(0);
+    const reply = page.getByTestId('message-assistant').first();
+    await reply.waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Send', exact: true }).waitFor({ timeout: 60_000 }); // the reply is complete
+    const answered = (await reply.textContent())!;
+    expect(answered).not.toContain('You said');
+    expect(answered).not.toContain('tiny:1b'); // not Ollama's: the local model answered
     await page.screenshot({ path: path.join(shots, 'setup-then-chat.png'), fullPage: true });
   }, 150_000);
 

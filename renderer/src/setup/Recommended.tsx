@@ -18,6 +18,12 @@ const FIT: Record<'yes' | 'maybe' | 'no', { label: string; tone: string; mark: s
 /** The path of a file in the models folder, with the folder's own separator. */
 export const inFolder = (dir: string, file: string) => `${dir.replace(/[\\/]+$/, '')}${dir.includes('\\') && !dir.includes('/') ? '\\' : '/'}${file}`;
 
+/** The core's detail starts with its own verdict ("Fits: it needs…"); the mark already says it. */
+const reason = (detail: string) => {
+  const rest = detail.replace(/^(fits|might be slow|may be slow|too big[^:]*|too large[^:]*):\s*/i, '');
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
+};
+
 function FitMark({ item }: { item: CatalogItem }) {
   if (!item.fits) return item.fitDetail ? <p className="setup-help">{item.fitDetail}</p> : null;
   const fit = FIT[item.fits];
@@ -27,7 +33,7 @@ function FitMark({ item }: { item: CatalogItem }) {
         {fit.mark}
       </span>
       <strong>{fit.label}</strong>
-      {item.fitDetail ? <span className="setup-fit-detail">{item.fitDetail}</span> : null}
+      {item.fitDetail ? <span className="setup-fit-detail">{reason(item.fitDetail)}</span> : null}
     </p>
   );
 }
