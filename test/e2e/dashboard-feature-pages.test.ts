@@ -45,6 +45,16 @@ beforeAll(async () => {
   await ws.request('schedules.create', { name: 'water the plants', schedule: { kind: 'cron', expr: '0 9 * * 1-5' }, payload: { kind: 'message', text: 'Water the plants' }, target: { channel: 'dashboard' } });
   await ws.request('memory.write', { text: 'The dentist appointment is on Tuesday at 10.' });
   await ws.request('memory.write', { text: 'The passport expires in March 2027.' });
+  await ws.request('chat.send', { text: 'Hello there' }, 30_000);
+  // An approval asked and denied: records in the audit log.
+  const asked = ws.request('tools.invoke', { name: 'exec', args: { command: 'echo audited' } }, 30_000);
+  let id: string | undefined;
+  for (let i = 0; i < 100 && !id; i++) {
+    id = (await ws.request('approvals.list', { status: 'pending' })).result.items[0]?.id;
+    if (!id) await new Promise((r) => setTimeout(r, 50));
+  }
+  await ws.request('approvals.resolve', { id, decision: 'deny' });
+  await asked;
   browser = await launchChromium();
 }, 60_000);
 
@@ -126,7 +136,7 @@ describe('Settings, Schedules, Memory and Usage', () => {
             await page.getByTestId('memory-result').first().waitFor();
           }
           if (route === 'schedules') await page.getByTestId('schedule-row-water the plants').waitFor();
-          if (route === 'usage') await page.getByTestId('audit-table').waitFor();
+          if (route === 'usage') await page.getByTestId('audit-table').locator('tbody tr').nth(1).waitFor();
           await page.waitForTimeout(400); // the page's first data
           await page.screenshot({ path: path.join(shots, `pages-${route}-${scheme}-${width}.png`), fullPage: true });
           expect(await page.locator('h1').count()).toBe(1);

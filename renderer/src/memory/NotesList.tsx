@@ -7,7 +7,7 @@ import { humanBytes } from '../setup/format';
 export function NotesList({ notes }: { notes: Result<'memory.notes'> | null }) {
   if (notes?.items.length === 0) return <Empty title="No notes yet">Add one below, or put Markdown files in the notes folder.</Empty>;
   return (
-    <ul className="rows" data-testid="memory-files">
+    <ul className="rows mem-notes" data-testid="memory-files">
       {(notes?.items ?? []).map((n) => (
         <li key={n.file}>
           <code className="grow">{n.file}</code>

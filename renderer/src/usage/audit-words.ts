@@ -21,7 +21,7 @@ const ACTIONS: Record<string, string> = {
 };
 
 const ACTORS: Record<string, string> = { owner: 'You', agent: 'The assistant', policy: 'The policy', rule: 'A rule', system: 'Perch' };
-const SURFACES: Record<string, string> = { dashboard: 'the dashboard', desktop: 'the desktop app', local: 'Perch itself', system: 'Perch itself', telegram: 'Telegram', whatsapp: 'WhatsApp', policy: 'the policy' };
+const SURFACES: Record<string, string> = { dashboard: 'the dashboard', desktop: 'the desktop app', local: 'Perch itself', system: 'Perch itself', rpc: 'a script or app (the gateway)', telegram: 'Telegram', whatsapp: 'WhatsApp', policy: 'the policy' };
 
 export const actionWords = (action: string) => ACTIONS[action] ?? action;
 export const actorWords = (actor: string) => ACTORS[actor] ?? actor;
