@@ -82,6 +82,6 @@ describe('dashboard stores', () => {
     // Every model failing is answered with an apology (not an error): the chat shows it as the reply.
     expect(useChat.getState().messages.at(-1)!.text).toMatch(/can't reach my model/);
     await useChat.getState().send('x'.repeat(40_000));
-    expect(useChat.getState().error).toMatch(/32000|too long|at most/i);
+    expect(useChat.getState().error?.text).toMatch(/32000|too long|at most/i);
   });
 });
