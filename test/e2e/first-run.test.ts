@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -81,7 +82,9 @@ let page: Page;
 const errors: string[] = [];
 
 async function signIn(): Promise<void> {
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // A context of its own: axe needs one to run in the page.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(base);
   await typeToken();
@@ -98,16 +101,21 @@ async function reload(): Promise<void> {
   await typeToken();
 }
 
-/** The page, light and dark, 1280 and 480 wide; none may scroll sideways. */
+/** The page, light and dark, 1280 and 480 wide (and 360, unsaved): none may scroll sideways; axe finds nothing serious. */
 async function screenshots(name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
-    for (const width of [1280, 480]) {
+    for (const width of [1280, 480, 360]) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize({ width, height: 900 });
       await page.waitForTimeout(50);
       const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(sideways, `${name} ${scheme} ${width}px scrolls sideways`).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: path.join(shots, `setup-${name}-${scheme}-${width}.png`), fullPage: true });
+      if (width !== 360) await page.screenshot({ path: path.join(shots, `setup-${name}-${scheme}-${width}.png`), fullPage: true });
+      if (width === 1280) {
+        const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+        const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        expect(serious, `${name} ${scheme}`).toEqual([]);
+      }
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
