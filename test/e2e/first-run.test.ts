@@ -56,6 +56,7 @@ beforeAll(async () => {
     models: [
       { id: 'tiny-chat', name: 'Tiny Chat 40M', description: 'A small generated model for this test.', padToBytes: 40 * MiB },
       { id: 'tiny-spare', name: 'Spare Tiny Model', description: 'A second one, for the offline case.', seed: 7 },
+      { id: 'tiny-cut', name: 'Cut Tiny Model', description: 'A third one, whose connection is cut.', padToBytes: 12 * MiB, seed: 9 },
     ],
     throttleBytesPerSecond: 4 * MiB,
   });
@@ -284,6 +285,30 @@ describe('first run: no model yet', () => {
     await page.getByTestId('chat-input').waitFor({ timeout: 60_000 });
     const view = (await ws.request('settings.get', {})).result as { settings: { models: { chat: string } } };
     expect(view.settings.models.chat).toMatch(/tiny-spare\.gguf$/);
-    expect(errors).toEqual([]);
   }, 120_000);
+
+  it('a download whose connection is cut goes on (by itself, or with Retry) and completes', async () => {
+    await ws.request('settings.update', { patch: { models: { chat: null } } });
+    await setup().waitFor({ timeout: 10_000 });
+    const before = catalog.stats.requests.length;
+    catalog.cutNext(2 * MiB);
+    const row = model('tiny-cut');
+    await row.getByRole('button', { name: /^Download/ }).click();
+    // Either the downloader tries again itself, or the row says what happened and offers Retry.
+    const outcome = await Promise.race([
+      page.getByTestId('chat-input').waitFor({ timeout: 60_000 }).then(() => 'done' as const),
+      row.getByRole('button', { name: 'Retry' }).waitFor({ timeout: 60_000 }).then(() => 'retry' as const),
+    ]);
+    if (outcome === 'retry') {
+      expect(await row.getByRole('alert').textContent()).toContain('Cut Tiny Model');
+      await row.getByRole('button', { name: 'Retry' }).click();
+      await page.getByTestId('chat-input').waitFor({ timeout: 60_000 });
+    }
+    const requests = catalog.fileRequests('tiny-cut', before).filter((r) => r.method === 'GET');
+    expect(requests.some((r) => r.cut)).toBe(true);
+    const view = (await ws.request('settings.get', {})).result as { settings: { models: { chat: string } } };
+    expect(view.settings.models.chat).toMatch(/tiny-cut\.gguf$/);
+    console.log(`cut off after 2 MiB: ${outcome === 'retry' ? 'Retry offered and completed' : 'resumed by itself'}; ${requests.length} GETs, ${requests.reduce((n, r) => n + r.sent, 0)} bytes for a ${catalog.bytes('tiny-cut').length}-byte file`);
+    expect(errors).toEqual([]);
+  }, 150_000);
 });
