@@ -11,17 +11,12 @@ import type { Conversation, ConversationStore } from './conversation-store';
 
 export const DASHBOARD_CHANNEL = 'dashboard';
 
-/** Said at the chat's boundary when no model is set up: what to do, in words for people. */
-export const NO_MODEL_SENTENCE =
-  'No model is set up yet. Choose one in Setup (download a recommended model, pick a .gguf file, or connect Ollama or an ' +
-  'OpenAI-compatible endpoint), then send your message again.';
-
 const CHANNEL_NAMES: Record<string, string> = { telegram: 'Telegram', whatsapp: 'WhatsApp', schedule: 'a scheduled job' };
 
 /** A model that cannot answer, as an error for people. */
 function modelProblem(error: unknown): unknown {
   if (error instanceof ModelError) {
-    if (error.code === 'no_model') return appError('no_model', NO_MODEL_SENTENCE);
+    if (error.code === 'no_model') return appError('no_model', error.message); // NO_MODEL_MESSAGE: already for people
     return appError('model_unavailable', `Perch cannot use its model right now: ${error.message.replace(/\.$/, '')}. Check the model in Setup, then send your message again.`);
   }
   if (error instanceof AllModelsFailed) {

@@ -66,7 +66,8 @@ export class ModelError extends Error {
 
 /** What a person sees when they chat before any model is set up. */
 export const NO_MODEL_MESSAGE =
-  'No model is set up yet. Open Setup to download a recommended model, choose a .gguf file you have, or connect Ollama or an OpenAI-compatible service, then send your message again.';
+  'No model is set up yet. Choose one in Setup (download a recommended model, pick a .gguf file, or connect Ollama or an ' +
+  'OpenAI-compatible endpoint), then send your message again.';
 
 /** The same for people running Perch as a server: said in the log and the terminal, not in the chat. */
 export const NO_MODEL_SERVER_HINT =

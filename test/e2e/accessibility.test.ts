@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, signInWithToken } from '../helpers/browser';
 import { TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
 import { RpcSocket } from '../helpers/rpc-socket';
@@ -77,10 +77,7 @@ afterAll(async () => {
 });
 
 async function signIn(page: Page, at: string): Promise<void> {
-  await page.goto(at);
-  await page.getByLabel('Gateway token').fill(TEST_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected');
+  await signInWithToken(page, TEST_TOKEN, at);
 }
 
 /** axe, the headings, the title and the width checks for what the page shows now; screenshots of it. */

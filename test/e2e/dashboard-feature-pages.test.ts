@@ -3,7 +3,8 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, signInWithToken } from '../helpers/browser';
+import { requestExec } from '../helpers/approvals';
 import { TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
 import { RpcSocket } from '../helpers/rpc-socket';
@@ -47,14 +48,10 @@ beforeAll(async () => {
   await ws.request('memory.write', { text: 'The passport expires in March 2027.' });
   await ws.request('chat.send', { text: 'Hello there' }, 30_000);
   // An approval asked and denied: records in the audit log.
-  const asked = ws.request('tools.invoke', { name: 'exec', args: { command: 'echo audited' } }, 30_000);
-  let id: string | undefined;
-  for (let i = 0; i < 100 && !id; i++) {
-    id = (await ws.request('approvals.list', { status: 'pending' })).result.items[0]?.id;
-    if (!id) await new Promise((r) => setTimeout(r, 50));
-  }
-  await ws.request('approvals.resolve', { id, decision: 'deny' });
-  await asked;
+  await ws.request('events.subscribe', { events: ['approval.requested'] });
+  const { approval, reply } = await requestExec(ws, { command: 'echo audited' });
+  await ws.request('approvals.resolve', { id: approval.id, decision: 'deny' });
+  await reply;
   browser = await launchChromium();
 }, 60_000);
 
@@ -72,10 +69,7 @@ async function signedIn(width = 1280, scheme: 'light' | 'dark' = 'light'): Promi
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(base);
-  await page.getByLabel('Gateway token').fill(TEST_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected');
+  await signInWithToken(page, TEST_TOKEN, base);
   return { page, errors };
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import jsQR from 'jsqr';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, signInWithToken } from '../helpers/browser';
 import { TEST_TOKEN } from '../helpers/core';
 import { tempDataDir } from '../helpers/data-dir';
 import { RpcSocket } from '../helpers/rpc-socket';
@@ -52,10 +52,7 @@ async function signedIn(route = ''): Promise<{ page: Page; errors: string[] }> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(base);
-  await page.getByLabel('Gateway token').fill(TEST_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.textContent === 'Connected');
+  await signInWithToken(page, TEST_TOKEN, base);
   await page.getByTestId('page-chat').waitFor(); // the home page
   if (route) await open(page, route);
   return { page, errors };

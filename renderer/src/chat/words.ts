@@ -1,3 +1,4 @@
+import { plural } from '../words';
 import type { Conversation } from '../stores/chat';
 
 // What the chat shows instead of internal strings: relative times, short model names, channel names.
@@ -40,4 +41,4 @@ export const channelLabel = (channel: string): string | null => (channel === 'da
 export const titleOf = (c: Conversation): string => c.title.trim() || (channelLabel(c.channel) ? `${channelLabel(c.channel)} chat` : 'New conversation');
 
 /** A count of characters, as people read it ("2,097,152 characters"). */
-export const charactersOf = (count: number): string => `${count.toLocaleString()} character${count === 1 ? '' : 's'}`;
+export const charactersOf = (count: number): string => plural(count, 'character');

@@ -2,11 +2,11 @@ import { useState, type FormEvent } from 'react';
 import { Card, ErrorText } from '../components/ui';
 import { call } from '../stores/session';
 import { useAction } from '../use-query';
+import { plural } from '../words';
 
 // Forgetting: every note line mentioning a text (or a note file by its name) is deleted after a
 // confirmation; conversations are kept.
 
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 function outcomeOf(what: string, files: string[], lines: number): string {
   if (files.length === 0) return `No note mentions “${what}”: nothing was deleted.`;

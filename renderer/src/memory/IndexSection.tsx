@@ -4,13 +4,13 @@ import type { Result } from '../../../main/contract/methods';
 import { Badge, Card, ErrorText } from '../components/ui';
 import { call, listen, useSession } from '../stores/session';
 import { useAction, useQuery } from '../use-query';
+import { plural } from '../words';
 import { NotesList } from './NotesList';
 
 // How memory searches now (in a sentence; the server's own line under Details), the files left
 // out, re-embedding in the background, the notes, and a button to check every note now.
 
 type Progress = EventPayload<'memory.progress'>;
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 function howItSearches(memory: Result<'memory.status'>): string {
   if (memory.mode === 'hybrid') return 'Searches by meaning and by keywords.';

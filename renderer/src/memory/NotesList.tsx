@@ -1,6 +1,6 @@
 import type { Result } from '../../../main/contract/methods';
 import { Badge, Empty, When } from '../components/ui';
-import { humanBytes } from '../setup/format';
+import { humanBytes } from '../words';
 
 // The note files, newest first, each with its size, when it changed and whether it is searchable yet.
 

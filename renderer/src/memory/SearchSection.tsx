@@ -1,3 +1,4 @@
+import { plural } from '../words';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Result } from '../../../main/contract/methods';
 import { Card, Empty, ErrorText } from '../components/ui';
@@ -70,7 +71,7 @@ export function SearchSection({ refresh }: { refresh: number }) {
         <div className="mem-results" data-testid="memory-results" aria-live="polite" aria-busy={state.pending}>
           {state.data ? (
             <p className="muted mem-mode">
-              {items.length} result{items.length === 1 ? '' : 's'} for “{state.query}” ·{' '}
+              {plural(items.length, 'result')} for “{state.query}” ·{' '}
               {state.data.mode === 'hybrid' ? 'by keyword and meaning' : 'by keyword only (choose an embedding model in Settings to search by meaning too)'}
             </p>
           ) : null}

@@ -1,3 +1,4 @@
+import { plural } from '../words';
 import { Badge, Card, Dot, Empty, ErrorText, When } from '../components/ui';
 import { call } from '../stores/session';
 import { useAction, useQuery } from '../use-query';
@@ -79,7 +80,7 @@ export function OverviewPage() {
           {tray.data ? (
             <p>
               <a href="#/approvals" data-testid="overview-pending">
-                {tray.data.pendingApprovals === 0 ? 'No command waits for you.' : `${tray.data.pendingApprovals} command${tray.data.pendingApprovals === 1 ? '' : 's'} waiting for your decision`}
+                {tray.data.pendingApprovals === 0 ? 'No command waits for you.' : `${plural(tray.data.pendingApprovals, 'command')} waiting for your decision`}
               </a>
             </p>
           ) : null}

@@ -1,3 +1,5 @@
+import { plural } from '../words';
+
 // Words for people on the Overview, Approvals and Channels pages: a channel's state detail as a
 // sentence (the raw error kept for Details), where an approval came from, and health names.
 
@@ -67,6 +69,6 @@ export function uptimeText(ms: number): string {
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
   const mins = minutes % 60;
-  const part = (n: number, unit: string) => (n ? `${n} ${unit}${n === 1 ? '' : 's'}` : null);
+  const part = (n: number, unit: string) => (n ? plural(n, unit) : null);
   return [part(days, 'day'), part(hours, 'hour'), days ? null : part(mins, 'minute')].filter(Boolean).join(' ');
 }

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { Result } from '../../../main/contract/methods';
 import { ErrorText, When } from '../components/ui';
+import { plural } from '../words';
 import { pad } from './time';
 
 // Schedules, targets, times and run errors in words.
@@ -20,7 +21,6 @@ export const CHANNELS: { value: Channel; label: string }[] = [
 export const UNITS = { seconds: 1_000, minutes: 60_000, hours: 3_600_000 } as const;
 export type Unit = keyof typeof UNITS;
 
-export const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 function intervalInWords(ms: number): string {
   if (ms % UNITS.hours === 0) return ms === UNITS.hours ? 'Every hour' : `Every ${plural(ms / UNITS.hours, 'hour')}`;

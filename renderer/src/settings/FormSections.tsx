@@ -1,3 +1,4 @@
+import { plural } from '../words';
 import { Card } from '../components/ui';
 import { num, select, type Field } from './fields';
 import type { View } from './paths';
@@ -33,7 +34,7 @@ export function ApprovalsSection({ view, onSaved, rules }: Props & { rules: numb
         ]}
       />
       <p className="muted">
-        {rules === undefined ? null : rules === 0 ? 'No “always allow” rules yet. ' : `${rules} “always allow” rule${rules === 1 ? '' : 's'}. `}
+        {rules === undefined ? null : rules === 0 ? 'No “always allow” rules yet. ' : `${plural(rules, '“always allow” rule')}. `}
         <a href="#/approvals">Manage rules and pending approvals on the Approvals page.</a>
       </p>
     </Card>

@@ -1,13 +1,12 @@
 import { Card, ErrorText, When } from '../components/ui';
 import { call } from '../stores/session';
 import { useAction, useQuery } from '../use-query';
+import { plural } from '../words';
 import { num } from './fields';
 import type { View } from './paths';
 import { SettingsForm } from './SettingsForm';
 
 // Retention and the chat limits, with the last clean-up and a button to run it now.
-
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 export function PrivacySection({ view, onSaved }: { view: View; onSaved: () => void }) {
   const privacy = useQuery('privacy.status', undefined, ['settings.changed']);

@@ -1,3 +1,4 @@
+import { plural } from '../words';
 import { useState } from 'react';
 import { Card, ErrorText } from '../components/ui';
 import { call } from '../stores/session';
@@ -57,7 +58,7 @@ export function TokenSection({ status }: { status: Status | null }) {
       {fresh ? (
         <div className="secret-once" data-testid="token-generated">
           <label>
-            The new gateway token (shown this once; {fresh.sessionsEnded} dashboard session{fresh.sessionsEnded === 1 ? '' : 's'} ended)
+            The new gateway token (shown this once; {plural(fresh.sessionsEnded, 'dashboard session')} ended)
             <input readOnly value={fresh.token} onFocus={(e) => e.target.select()} spellCheck={false} />
           </label>
           <div className="actions">

@@ -3,7 +3,7 @@ import type { Result } from '../../../main/contract/methods';
 import { ErrorText } from '../components/ui';
 import { useChoice } from './choose';
 import { Field } from './Field';
-import { humanBytes } from './format';
+import { humanBytes } from '../words';
 
 // A .gguf already on this computer: one of the files in Perch's models folder, or any path typed
 // in. (The desktop bridge offers no file dialog yet, so the desktop app shows the same.) Each is

@@ -1,5 +1,5 @@
 import type { DownloadView } from '../stores/setup';
-import { humanBytes, humanSpeed, percentOf, timeLeft } from './format';
+import { humanBytes, humanSpeed, percentOf, timeLeft } from '../words';
 
 // A download's bar and its line of numbers: percent, bytes of total, speed, time left.
 

@@ -3,7 +3,7 @@ import { ErrorText } from '../components/ui';
 import { useSetup, followDownloads, type CatalogItem, type DownloadView } from '../stores/setup';
 import { useQuery } from '../use-query';
 import { useChoice } from './choose';
-import { humanBytes } from './format';
+import { humanBytes } from '../words';
 import { DownloadProgress } from './Progress';
 
 // The recommended models: what each is, its size, whether it suits this machine (node-llama-cpp's

@@ -1,5 +1,6 @@
 import { Card, Empty } from '../components/ui';
-import { compact, money, nf, plural } from './format';
+import { plural } from '../words';
+import { compact, money, nf } from './format';
 import type { ModelTotal, Summary } from './summary';
 
 // Usage by model (with cost where a price is set) and by conversation, the busiest first.

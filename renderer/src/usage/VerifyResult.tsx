@@ -1,5 +1,6 @@
 import { Badge } from '../components/ui';
-import { nf, plural } from './format';
+import { plural } from '../words';
+import { nf } from './format';
 import type { Verification } from './use-audit';
 
 // What checking the audit chain found: intact, or where it breaks and what that means.

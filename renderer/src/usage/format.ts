@@ -4,7 +4,6 @@ export const DAY_MS = 86_400_000;
 export const nf = new Intl.NumberFormat();
 export const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 export const money = (n: number | null) => (n === null ? '—' : n.toLocaleString(undefined, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: n < 1 ? 4 : 2 }));
-export const plural = (n: number, one: string, many = `${one}s`) => `${nf.format(n)} ${n === 1 ? one : many}`;
 
 /** The UTC days the summary covers (the server counts from now minus `days`, by UTC day), oldest first. */
 export function utcDays(days: number, now = Date.now()): string[] {

@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import type { Result } from '../../../../main/contract/methods';
 import { Badge, Empty, When } from '../../components/ui';
-import { humanBytes } from '../../setup/format';
+import { humanBytes } from '../../words';
 import type { View } from '../paths';
 import { InUse, UseButtons, type OnUse } from './use-model';
 

@@ -2,7 +2,7 @@ import { useEffect, useId } from 'react';
 import { Badge, ErrorText } from '../../components/ui';
 import { inFolder } from '../../setup/Recommended';
 import { DownloadProgress } from '../../setup/Progress';
-import { humanBytes } from '../../setup/format';
+import { humanBytes } from '../../words';
 import { followDownloads, useSetup, type CatalogItem, type DownloadView } from '../../stores/setup';
 import { useQuery } from '../../use-query';
 import type { View } from '../paths';

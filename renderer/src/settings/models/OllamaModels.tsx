@@ -1,3 +1,4 @@
+import { plural } from '../../words';
 import { useId } from 'react';
 import type { Result } from '../../../../main/contract/methods';
 import { Badge, Empty } from '../../components/ui';
@@ -28,7 +29,7 @@ export function OllamaModels({ list, view, busy, onUse }: { list: Result<'models
     <div data-testid="ollama-found">
       <p>
         <Badge state="ok" label="found" /> Ollama answers at <code>{ollama.url}</code>
-        {n ? `, with ${n} model${n === 1 ? '' : 's'}.` : ', but has no models yet.'}
+        {n ? `, with ${plural(n, 'model')}.` : ', but has no models yet.'}
       </p>
       {n === 0 ? (
         <Empty title="Ollama has no models">

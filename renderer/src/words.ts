@@ -1,4 +1,8 @@
-// Sizes, speeds and times as people read them ("1.1 GB", "4.2 MB/s", "about 3 min left").
+// Counts, sizes, speeds and times as people read them ("3 notes", "1.1 GB", "4.2 MB/s",
+// "about 3 min left"), for every page.
+
+/** "1 note", "3 notes", "1,204 replies". */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB'];
 
