@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { GATEWAY_TOKEN_SECRET } from './auth/credentials';
 import { ConfigError, readRuntimeConfig } from './config/runtime-config';
+import { methods } from './contract/methods';
 import { createLogger } from './log/logger';
 import { openSecretStore } from './secrets/secret-store';
 
@@ -91,9 +92,9 @@ export async function loginLink(env: NodeJS.ProcessEnv = process.env): Promise<{
   }
   if (config.gateway.port === 0) throw new CliError('PERCH_GATEWAY_PORT=0 lets Perch pick a port at start: set PERCH_GATEWAY_PORT to the port it printed.');
   const token = await readToken(env, config.dataDir, config.gatewayToken);
-  const result = (await callGateway(gatewayAddress(config.gateway.host, config.gateway.port), token, 'auth.loginLink')) as { url?: unknown; expiresAt?: unknown };
-  if (typeof result?.url !== 'string' || typeof result.expiresAt !== 'string') throw new CliError('Perch answered without a link: is it an older version? Update it, or restart it for a new link.');
-  return { url: result.url, expiresAt: result.expiresAt };
+  const result = methods['auth.loginLink'].result.safeParse(await callGateway(gatewayAddress(config.gateway.host, config.gateway.port), token, 'auth.loginLink'));
+  if (!result.success) throw new CliError('Perch answered without a link: is it an older version? Update it, or restart it for a new link.');
+  return result.data;
 }
 
 const USAGE = 'Usage: perch login-link   (prints a new one-time sign-in link for the dashboard of the Perch running here)';

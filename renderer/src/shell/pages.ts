@@ -2,11 +2,11 @@ import type { ComponentType } from 'react';
 import { ChatPage } from '../chat/ChatPage';
 import { ApprovalsPage } from '../pages/Approvals';
 import { ChannelsPage } from '../pages/Channels';
-import { MemoryPage } from '../pages/Memory';
+import { MemoryPage } from '../memory/MemoryPage';
 import { OverviewPage } from '../pages/Overview';
-import { SchedulesPage } from '../pages/Schedules';
-import { SettingsPage } from '../pages/Settings';
-import { UsagePage } from '../pages/Usage';
+import { SchedulesPage } from '../schedules/SchedulesPage';
+import { SettingsPage } from '../settings/SettingsPage';
+import { UsagePage } from '../usage/UsagePage';
 
 // Every page of the dashboard, in the order of the navigation. The shell gives each its one <h1>
 // (`title`) and the tab title "<title> · Perch"; a page itself starts at <h2>.

@@ -1,2 +1,0 @@
-// Moved to renderer/src/memory/; kept so the shell's import path still works.
-export { MemoryPage } from '../memory/MemoryPage';

@@ -1,2 +1,0 @@
-// Moved to renderer/src/schedules/; kept so the shell's import path still works.
-export { SchedulesPage } from '../schedules/SchedulesPage';

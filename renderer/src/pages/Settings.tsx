@@ -1,2 +1,0 @@
-// Moved to renderer/src/settings/; kept so the shell's import path still works.
-export { SettingsPage } from '../settings/SettingsPage';
