@@ -78,6 +78,7 @@ interface Entry {
 
 export class ChannelManager {
   private readonly adapters = new Map<string, Entry>();
+  private started = false;
   private stopped = false;
   /** Admitted senders only (strangers never get this far), so this stays small. */
   private readonly senders = new Map<string, { bucket: TokenBucket; noticed: boolean }>();
@@ -107,7 +108,35 @@ export class ChannelManager {
 
   /** Starts every channel without waiting on one another; a failed start is retried. */
   async start(): Promise<void> {
+    this.started = true;
     await Promise.all([...this.adapters.keys()].map((name) => this.launch(name)));
+  }
+
+  /** Adds a channel while Perch runs (a setting turned it on) and connects it; known ones stay as they are. */
+  async enable(adapter: ChannelAdapter): Promise<void> {
+    if (this.stopped || this.adapters.has(adapter.name)) return;
+    this.add(adapter);
+    if (this.started) await this.launch(adapter.name);
+    else this.publish(adapter.name);
+  }
+
+  /** Stops a channel and takes it off the list (a setting turned it off); its stored messages and queued replies stay for when it is back. */
+  async disable(name: string): Promise<void> {
+    const entry = this.adapters.get(name);
+    if (!entry) return;
+    if (entry.timer) clearTimeout(entry.timer);
+    if (entry.retry) clearTimeout(entry.retry.timer);
+    entry.retry = null;
+    entry.generation++; // its late reports no longer count
+    entry.status = { state: 'stopped', detail: 'Turned off in Settings.' };
+    const last = this.view(name);
+    this.adapters.delete(name);
+    this.deps.bus.publish('channel.status', last);
+    await entry.adapter.stop().catch((error: Error) => this.deps.log.warn('a channel did not stop cleanly', { channel: name, error: error.message }));
+  }
+
+  has(name: string): boolean {
+    return this.adapters.has(name);
   }
 
   async stop(): Promise<void> {
@@ -122,8 +151,8 @@ export class ChannelManager {
   }
 
   private async launch(name: string): Promise<void> {
-    const entry = this.adapters.get(name)!;
-    if (this.stopped) return;
+    const entry = this.adapters.get(name);
+    if (this.stopped || !entry) return;
     const generation = ++entry.generation;
     const current = () => generation === entry.generation && !this.stopped;
     this.setStatus(name, { state: 'connecting' });
@@ -169,12 +198,15 @@ export class ChannelManager {
   }
 
   private async restart(name: string): Promise<void> {
-    const entry = this.adapters.get(name)!;
+    const entry = this.adapters.get(name);
+    if (!entry) return;
     if (entry.retry) clearTimeout(entry.retry.timer);
     entry.retry = null;
     entry.generation++; // the old connection's late reports no longer count
+    // Said at once, before the old connection is closed: a login's answer and the dashboard show the attempt begin.
+    this.setStatus(name, { state: 'connecting' });
     await entry.adapter.stop().catch(() => undefined);
-    await this.launch(name);
+    if (this.adapters.get(name) === entry) await this.launch(name); // unless turned off meanwhile
   }
 
   /** Logs a channel in (a new token, or a fresh WhatsApp QR login) and connects it now. */
@@ -185,6 +217,12 @@ export class ChannelManager {
     entry.failures = 0;
     void this.restart(name);
     return this.view(name);
+  }
+
+  /** Connects a channel afresh with its login as it is (its address changed). */
+  async reconnect(name: string): Promise<void> {
+    this.entry(name).failures = 0;
+    await this.restart(name);
   }
 
   async logout(name: string): Promise<ChannelView> {
@@ -556,7 +594,7 @@ export class ChannelManager {
       try {
         for (;;) {
           const due = this.deps.store.due(name);
-          if (due.length === 0 || this.stopped) break;
+          if (due.length === 0 || this.stopped || this.adapters.get(name) !== entry) break; // turned off meanwhile: kept for later
           for (const item of due) {
             try {
               await entry.adapter.send(item.peer, item.text);

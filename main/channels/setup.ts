@@ -1,4 +1,5 @@
 import type { Agent } from '../agent/agent';
+import type { EventPayload } from '../contract/events';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
 import type { Settings } from '../contract/settings';
@@ -11,7 +12,8 @@ import { TelegramAdapter } from './telegram-adapter';
 import { normalizeWhatsAppId, WhatsAppAdapter, type SocketFactory } from './whatsapp-adapter';
 
 // The channels Perch runs: Telegram always (it waits for a bot token until it has one), WhatsApp
-// when enabled. Policies are read from settings on every message, so changes apply at once.
+// when enabled. Policies are read from settings on every message, and WhatsApp is started or
+// stopped when its setting changes, so every channel setting applies without a restart.
 
 export const TELEGRAM_TOKEN_SECRET = 'telegram-bot-token';
 
@@ -59,15 +61,31 @@ export function setupChannels(setup: ChannelSetup): ChannelManager {
       log,
     }),
   );
-  if (settings().whatsapp.enabled) {
-    manager.add(
-      new WhatsAppAdapter({
-        dataDir: setup.dataDir,
-        log,
-        webSocketUrl: () => settings().whatsapp.webSocketUrl,
-        ...(setup.whatsappSocket ? { socketFactory: setup.whatsappSocket } : {}),
-      }),
-    );
-  }
+  const whatsapp = () =>
+    new WhatsAppAdapter({
+      dataDir: setup.dataDir,
+      log,
+      webSocketUrl: () => settings().whatsapp.webSocketUrl,
+      ...(setup.whatsappSocket ? { socketFactory: setup.whatsappSocket } : {}),
+    });
+  if (settings().whatsapp.enabled) manager.add(whatsapp());
+  // Turning WhatsApp on or off in Settings applies at once, and a new address reconnects it: one
+  // change at a time, each acting on the settings as they are then (so the latest wins).
+  let applying = Promise.resolve();
+  setup.bus.subscribe((event, payload) => {
+    if (event !== 'settings.changed') return;
+    const { changed } = payload as EventPayload<'settings.changed'>;
+    if (!changed.includes('whatsapp.enabled') && !changed.includes('whatsapp.webSocketUrl')) return;
+    const readdressed = changed.includes('whatsapp.webSocketUrl');
+    applying = applying
+      .then(async () => {
+        const on = settings().whatsapp.enabled;
+        if (on && !manager.has('whatsapp')) await manager.enable(whatsapp());
+        else if (!on && manager.has('whatsapp')) await manager.disable('whatsapp');
+        else if (on && readdressed) await manager.reconnect('whatsapp');
+        log.info('WhatsApp setting applied', { enabled: on, reconnected: on && readdressed });
+      })
+      .catch((error: Error) => log.error('a WhatsApp setting could not be applied', { error: error.message }));
+  });
   return manager;
 }

@@ -52,6 +52,10 @@ export class WhatsAppAdapter implements ChannelAdapter {
   private readonly unsaved: InboundMessage[] = [];
   private unsavedTimer: NodeJS.Timeout | null = null;
   private me: string[] = [];
+  /** Bumped by stop(): a connection still being made when it came is ended, not kept. */
+  private epoch = 0;
+  /** Whether the login on disk is linked to a phone (a QR code was scanned and not revoked). */
+  private linked = false;
 
   constructor(private readonly options: WhatsAppOptions) {}
 
@@ -74,9 +78,16 @@ export class WhatsAppAdapter implements ChannelAdapter {
 
   private async connect(auth: AuthStore, hooks: AdapterHooks): Promise<void> {
     const linked = auth.linked;
+    this.linked = linked;
+    const epoch = this.epoch;
     // A write that fails (the login was just deleted by a logout) must not take the app down.
     const saveCreds = () => auth.saveCreds().catch((error: Error) => this.options.log.warn('could not save the WhatsApp login', { error: error.message }));
     const socket = await (this.options.socketFactory ?? baileysSocket)({ auth: auth.state, saveCreds, webSocketUrl: this.options.webSocketUrl(), logger: this.options.log });
+    if (epoch !== this.epoch) {
+      // Stopped (turned off, logged out) while the socket was being made.
+      await Promise.resolve(socket.end(undefined)).catch(() => undefined);
+      return;
+    }
     this.socket = socket;
     this.open = false;
     this.qrShown = false;
@@ -145,6 +156,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
     }
     if (update.connection === 'open') {
       this.open = true;
+      this.linked = true;
       if (this.watchdog) clearTimeout(this.watchdog);
       this.me = [socket.user?.id, socket.user?.lid].filter((jid): jid is string => Boolean(jid)).map(bareJid);
       hooks.status({ state: 'connected', detail: socket.user ? phoneOf(socket.user.id) ?? undefined : undefined });
@@ -157,6 +169,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
     this.socket = null;
     if (code === LOGGED_OUT) {
       clearAuthState(this.authDir);
+      this.linked = false;
       return hooks.status({ state: 'logged-out', detail: 'WhatsApp logged this device out: log in again to scan a new QR code.' });
     }
     if (code === REPLACED) return hooks.status({ state: 'logged-out', detail: 'Another WhatsApp Web session with this login took over: log in again here to take it back.' });
@@ -200,6 +213,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
   }
 
   async stop(): Promise<void> {
+    this.epoch++;
     const socket = this.socket;
     this.socket = null;
     this.open = false;
@@ -210,9 +224,13 @@ export class WhatsAppAdapter implements ChannelAdapter {
     await Promise.resolve(socket.end(undefined)).catch(() => undefined);
   }
 
-  /** A fresh login: unless this device is linked and working, forget the old login so a QR code comes. */
+  /**
+   * A fresh login: an unlinked (or half-done) login is forgotten so a new QR code comes. A linked
+   * one is kept and simply reconnected: a network that is down is no reason to unlink the phone
+   * (WhatsApp says so itself when the link was revoked, and the login is forgotten then).
+   */
   async login(): Promise<void> {
-    if (!this.open) clearAuthState(this.authDir);
+    if (!this.linked && !this.open) clearAuthState(this.authDir);
   }
 
   /** Unlinks this device on the phone (when connected) and deletes the login. */
@@ -220,6 +238,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
     if (this.socket && this.open) await this.socket.logout().catch((error: Error) => this.options.log.warn('WhatsApp logout failed; deleting the login here anyway', { error: error.message }));
     await this.stop();
     clearAuthState(this.authDir);
+    this.linked = false;
   }
 
   async send(peer: string, text: string): Promise<void> {
@@ -262,7 +281,10 @@ function describeClose(error: (Error & { output?: { statusCode?: number } }) | u
   if (!error) return 'the connection to WhatsApp closed';
   // Baileys keeps the socket's error (with its errno code) as the Boom's data.
   const cause = (error as Error & { data?: { code?: string } }).data?.code;
-  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ENETUNREACH|ETIMEDOUT|ECONNRESET/.test(`${error.message} ${cause ?? ''}`)) return `cannot reach WhatsApp (${error.message})`;
+  const raw = `${error.message} ${cause ?? ''}`;
+  // No name lookup at all is what a computer without a network gets.
+  if (/ENOTFOUND|EAI_AGAIN/.test(raw)) return `cannot reach WhatsApp: this computer seems to be offline (${error.message})`;
+  if (/ECONNREFUSED|ENETUNREACH|ETIMEDOUT|ECONNRESET/.test(raw)) return `cannot reach WhatsApp (${error.message})`;
   return `the connection to WhatsApp closed: ${error.message}${error.output?.statusCode ? ` (code ${error.output.statusCode})` : ''}`;
 }
 
