@@ -104,6 +104,8 @@ export interface CoreOptions {
   breaker?: BreakerOptions;
   /** A stand-in for Baileys' socket (WhatsApp's servers cannot be reached from tests). */
   whatsappSocket?: SocketFactory;
+  /** better-sqlite3's native binding to load (the desktop's, built for Electron); default: npm's, built for Node. */
+  nativeBinding?: string | null;
 }
 
 export interface Core {
@@ -153,7 +155,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   };
 
   try {
-    const lock: InstanceLock = acquireInstanceLock(config.dataDir);
+    const lock: InstanceLock = acquireInstanceLock(config.dataDir, options.nativeBinding);
     cleanup.push(() => lock.release());
 
     const log = createLogger({
@@ -166,7 +168,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     cleanup.push(() => runDir.close());
 
     const dbFile = path.join(config.dataDir, 'perch.db');
-    const db = openDatabase(dbFile);
+    const db = openDatabase(dbFile, options.nativeBinding);
     cleanup.push(() => closeDatabase(db));
     const migration = migrate(db, dbFile, allMigrations, VERSION);
     if (migration.applied.length > 0) log.info('database migrated', { applied: migration.applied.map((m) => `${m.domain} v${m.version}`) });

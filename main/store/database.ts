@@ -1,11 +1,34 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 
 export type Db = Database.Database;
 
+const requireNative = createRequire(import.meta.url);
+
+/**
+ * better-sqlite3's options for a native binding built elsewhere (the desktop passes one built for
+ * Electron's ABI); none: the one npm built for this Node. Loaded here first so that a missing or
+ * mismatched file is named in the error instead of surfacing as a bare dlopen message.
+ */
+export function sqliteOptions(nativeBinding?: string | null): Database.Options {
+  if (!nativeBinding) return {};
+  const file = path.resolve(nativeBinding);
+  if (!fs.existsSync(file)) throw new Error(`cannot load the SQLite module: ${file} does not exist`);
+  try {
+    requireNative(file);
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    throw new Error(`cannot load the SQLite module ${file}: ${reason}`, { cause: error });
+  }
+  return { nativeBinding: file };
+}
+
 /** Opens (or creates) the one Perch database with the pragmas every domain relies on. */
-export function openDatabase(file: string): Db {
-  const db = new Database(file);
+export function openDatabase(file: string, nativeBinding?: string | null): Db {
+  const db = new Database(file, sqliteOptions(nativeBinding));
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL'); // safe with WAL: a crash can lose the last commits, never corrupt

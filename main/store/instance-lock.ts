@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sqliteOptions } from './database';
 
 // One Perch per data directory. The lock is an exclusive SQLite lock on a small side file, held
 // for the life of the process: the operating system drops it when the process dies, so a crash
@@ -20,10 +21,11 @@ export interface InstanceLock {
   release(): void;
 }
 
-export function acquireInstanceLock(dataDir: string): InstanceLock {
+/** nativeBinding: as for openDatabase (the desktop's better-sqlite3 built for Electron). */
+export function acquireInstanceLock(dataDir: string, nativeBinding?: string | null): InstanceLock {
   const lockFile = path.join(dataDir, 'perch.lock');
   const pidFile = path.join(dataDir, 'perch.pid');
-  const db = new Database(lockFile);
+  const db = new Database(lockFile, sqliteOptions(nativeBinding));
   db.pragma('busy_timeout = 0');
   db.pragma('locking_mode = EXCLUSIVE');
   try {
