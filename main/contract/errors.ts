@@ -30,6 +30,8 @@ export const AppErrors = {
   read_only: -32018,
   /** Only the last message of a conversation can be edited or answered again. */
   not_editable: -32019,
+  /** An MCP server's settings (or an mcpServers import) cannot be used as given. */
+  invalid_mcp_server: -32020,
 } as const;
 
 export type AppErrorCode = keyof typeof AppErrors;

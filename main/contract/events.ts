@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { approvalSchema } from './approvals';
 import { channelViewSchema, pairingSchema, traySnapshotSchema } from './channels';
+import { mcpServerViewSchema } from './mcp';
 import { scheduleFiredSchema } from './schedules';
 import { settingsSchema } from './settings';
 
@@ -49,6 +50,10 @@ export const events = {
   'approval.requested': approvalSchema,
   /** An approval was decided, expired, or its command finished running. */
   'approval.resolved': approvalSchema,
+  /** An MCP server started, became ready, failed, is restarting or stopped. */
+  'mcp.server.status': mcpServerViewSchema,
+  /** A server's tool list changed (listed again, the server stopped or was removed). */
+  'mcp.tools.changed': z.object({ server: z.string() }),
   'settings.changed': z.object({
     settings: settingsSchema,
     changed: z.array(z.string()),

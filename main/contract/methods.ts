@@ -3,6 +3,7 @@ import { logLevelSchema, settingsPatchSchema, settingsSchema } from './settings'
 import { approvalRuleSchema, approvalSchema, ruleFields } from './approvals';
 import { channelNameSchema, channelViewSchema, pairingCodeSchema, pairingSchema, telegramTokenSchema, traySnapshotSchema } from './channels';
 import { eventNameSchema, updateStatusSchema } from './events';
+import { mcpAddSchema, mcpPatchSchema, mcpServerIdSchema, mcpServerViewSchema, mcpToolViewSchema } from './mcp';
 import { schedulePayloadSchema, scheduleRunSchema, scheduleJobSchema, scheduleSpecSchema, scheduleTargetSchema } from './schedules';
 
 // Every RPC method: params and result schemas. `public` methods may be called before the
@@ -439,6 +440,41 @@ export const methods = {
     summary: 'The next times a schedule would run (for a schedule builder); refuses an invalid schedule with the reason.',
     params: z.strictObject({ schedule: scheduleSpecSchema, count: z.number().int().min(1).max(50).default(5) }),
     result: z.object({ runs: z.array(z.string()) }),
+  }),
+  'mcp.servers.list': method({
+    summary: 'The MCP servers that are set up, with their state (env and header names only, never values).',
+    params: noParams,
+    result: z.object({ items: z.array(mcpServerViewSchema) }),
+  }),
+  'mcp.servers.add': method({
+    summary: 'Add an MCP server (a command over stdio, or a Streamable HTTP address) and start it; env and header values go to the secret store.',
+    params: mcpAddSchema,
+    result: mcpServerViewSchema,
+  }),
+  'mcp.servers.import': method({
+    summary: 'Add servers from the standard {"mcpServers": {...}} JSON (Claude Desktop, LM Studio); all or none: a bad entry is named with the reason and nothing is added. Names already set up are skipped.',
+    params: z.strictObject({ json: z.string().min(2).max(200_000) }),
+    result: z.object({ added: z.array(z.string()), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
+  }),
+  'mcp.servers.update': method({
+    summary: 'Change a server: on/off, its rule and per-tool rules, whether contacts get its tools, its command or address (it restarts when those change).',
+    params: z.strictObject({ id: mcpServerIdSchema, patch: mcpPatchSchema }),
+    result: mcpServerViewSchema,
+  }),
+  'mcp.servers.remove': method({
+    summary: 'Stop a server and forget it, its rules and its secrets.',
+    params: z.strictObject({ id: mcpServerIdSchema }),
+    result: z.object({ removed: z.literal(true) }),
+  }),
+  'mcp.servers.restart': method({
+    summary: 'Stop a server and start it again now.',
+    params: z.strictObject({ id: mcpServerIdSchema }),
+    result: mcpServerViewSchema,
+  }),
+  'mcp.tools.list': method({
+    summary: "The tools of servers that are ready (one server's or all), with the per-tool rule and the rule that applies.",
+    params: z.strictObject({ server: mcpServerIdSchema.optional() }).prefault({}),
+    result: z.object({ items: z.array(mcpToolViewSchema) }),
   }),
   'approvals.list': method({
     summary: 'Approvals, newest first: pending ones, decided ones (history), or all.',
