@@ -54,6 +54,7 @@ import { Privacy } from './privacy/privacy';
 import { privacyMigrations, Retention } from './privacy/retention';
 import { updateHandlers, Updates } from './system/updates';
 import { scheduleHandlers } from './scheduler/handlers';
+import { mcpHandlers } from './mcp/handlers';
 import { reminderCommands, reminderTool } from './scheduler/reminders';
 import { InvalidSchedule } from './scheduler/schedule';
 import { scheduleMigrations, ScheduleStore } from './scheduler/schedule-store';
@@ -421,6 +422,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
     tools.add(reminderTool(scheduler, chatOf, () => new Date()));
     router.register(scheduleHandlers(scheduler, scheduleStore));
+    router.register(mcpHandlers());
     scheduler.start();
     cleanup.push(() => scheduler.stop());
     retention.start();
