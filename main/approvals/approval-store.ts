@@ -59,11 +59,23 @@ export const approvalMigrations: Migration[] = [
         UPDATE approvals SET no_rule_reason = 'it was asked for before this version of Perch could check it';
       `),
   },
+  {
+    domain: 'approvals',
+    version: 3,
+    name: 'MCP tool calls: the kind of call and its server',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE approvals ADD COLUMN kind TEXT NOT NULL DEFAULT 'exec' CHECK (kind IN ('exec', 'mcp'));
+        ALTER TABLE approvals ADD COLUMN server TEXT;
+      `),
+  },
 ];
 
 interface ApprovalRow {
   id: string;
   tool: string;
+  kind: Approval['kind'];
+  server: string | null;
   args: string;
   command: string;
   cwd: string;
@@ -86,6 +98,8 @@ interface ApprovalRow {
 const toApproval = (r: ApprovalRow): Approval => ({
   id: r.id,
   tool: r.tool,
+  kind: r.kind,
+  server: r.server,
   command: r.command,
   cwd: r.cwd,
   risk: r.risk,
@@ -118,6 +132,9 @@ const newId = () => Array.from({ length: 6 }, () => ID_ALPHABET[randomInt(ID_ALP
 
 export interface NewApproval {
   tool: string;
+  /** Default exec; mcp: `server`'s tool `tool`. */
+  kind?: Approval['kind'];
+  server?: string | null;
   args: unknown;
   command: string;
   cwd: string;
@@ -149,9 +166,9 @@ export class ApprovalStore {
     for (;;) {
       const id = newId();
       const result = this.sql(
-        `INSERT OR IGNORE INTO approvals (id, tool, args, command, cwd, hash, risk, risk_level, no_rule_reason, conversation_id, channel, status, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      ).run(id, a.tool, JSON.stringify(a.args), a.command, a.cwd, a.hash, a.risk, a.riskLevel, a.noRuleReason, a.conversationId, a.channel, now.toISOString(), expiresAt);
+        `INSERT OR IGNORE INTO approvals (id, tool, kind, server, args, command, cwd, hash, risk, risk_level, no_rule_reason, conversation_id, channel, status, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      ).run(id, a.tool, a.kind ?? 'exec', a.server ?? null, JSON.stringify(a.args), a.command, a.cwd, a.hash, a.risk, a.riskLevel, a.noRuleReason, a.conversationId, a.channel, now.toISOString(), expiresAt);
       if (result.changes === 1) return this.get(id)!;
     }
   }

@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log/logger';
 import { resolveCwd, type ExecArgs } from '../tools/exec';
-import type { CallOrigin, DangerGate, Tool, ToolOutcome } from '../tools/registry';
+import type { CallOrigin, DangerGate, McpCallee, Tool, ToolOutcome } from '../tools/registry';
 import type { Approval, ApprovalRule, ApprovalStore } from './approval-store';
 import { analyzeCommand, CommandParseError, riskNote, whyNoRule, type Analysis } from './command-line';
 import { matchingRule } from './rules';
@@ -43,16 +43,22 @@ export interface GateDeps {
 }
 
 interface Described {
+  kind: 'exec' | 'mcp';
+  /** Exactly what is approved: a command line, or an MCP tool's name and its full arguments. */
   command: string;
   cwd: string;
   /** Exactly what runs: for exec, the command and the resolved working directory. */
   args: unknown;
   analysis: Analysis | null;
+  /** Only for an MCP tool. */
+  mcp?: McpCallee;
 }
 
 const hashOf = (tool: string, args: unknown) => createHash('sha256').update(JSON.stringify([tool, args])).digest('hex');
 
 const DENIED = 'The owner denied this command. It did not run: do not claim any result from it.';
+const DENIED_MCP = 'The owner denied this tool call. The MCP server was not called: do not claim any result from it.';
+const MCP_NO_RULE = 'an MCP tool is allowed by its own rule in Settings → Tools, not by a command rule';
 
 export class ApprovalGate implements DangerGate {
   private readonly waiters = new Map<string, (outcome: ToolOutcome) => void>();
@@ -94,18 +100,21 @@ export class ApprovalGate implements DangerGate {
     const { store, audit, bus } = this.deps;
     let call: Described;
     try {
-      call = this.describe(tool.name, args);
+      call = this.describe(tool, args);
     } catch (error) {
       if (!(error instanceof CommandParseError)) throw error;
       return { ok: false, error: `The command does not parse (${error.message}). Nothing was run.` };
     }
     const surface = origin.channel ?? 'rpc';
     const { policy, expirySeconds } = this.deps.settings();
-    if (policy === 'deny') {
+    if (call.mcp) {
+      const decided = await this.mcpRule(tool, call, surface, origin);
+      if (decided) return decided;
+    } else if (policy === 'deny') {
       audit.append({ actor: 'policy', surface, action: 'request.denied', subject: `tool:${tool.name}`, details: { command: call.command, cwd: call.cwd, policy } });
       return { ok: false, error: 'Running commands is turned off (approval policy: deny). Nothing was run.' };
     }
-    const rule = matchingRule(store.rules(), call.command, call.cwd, call.analysis);
+    const rule = call.mcp ? null : matchingRule(store.rules(), call.command, call.cwd, call.analysis);
     if (rule) {
       store.touchRule(rule.id);
       audit.append({ actor: 'rule', surface, action: 'request.allowed', subject: `rule:${rule.id}`, details: { command: call.command, cwd: call.cwd } });
@@ -113,7 +122,7 @@ export class ApprovalGate implements DangerGate {
       audit.append({ actor: 'rule', surface, action: 'execution.done', subject: `rule:${rule.id}`, details: { command: call.command, ...summary(outcome) } });
       return outcome;
     }
-    if (policy === 'allowlist') {
+    if (policy === 'allowlist' && !call.mcp) {
       audit.append({ actor: 'policy', surface, action: 'request.denied', subject: `tool:${tool.name}`, details: { command: call.command, cwd: call.cwd, policy } });
       return { ok: false, error: 'Only commands covered by an "always allow" rule may run (approval policy: allowlist), and none covers this one. Nothing was run.' };
     }
@@ -135,13 +144,15 @@ export class ApprovalGate implements DangerGate {
     const approval = store.transaction(() => {
       const created = store.create({
         tool: tool.name,
+        kind: call.kind,
+        server: call.mcp?.server ?? null,
         args: call.args,
         command: call.command,
         cwd: call.cwd,
         hash,
-        risk: call.analysis ? riskNote(call.analysis.risks) : 'Not a shell command: read the arguments before approving.',
-        riskLevel: call.analysis?.level ?? 'caution',
-        noRuleReason: call.analysis ? whyNoRule(call.analysis) : null,
+        risk: call.mcp ? call.mcp.risk.note : call.analysis ? riskNote(call.analysis.risks) : 'Not a shell command: read the arguments before approving.',
+        riskLevel: call.mcp ? call.mcp.risk.level : (call.analysis?.level ?? 'caution'),
+        noRuleReason: call.mcp ? MCP_NO_RULE : call.analysis ? whyNoRule(call.analysis) : null,
         conversationId: origin.conversationId,
         channel: origin.channel ?? null,
         ttlMs: expirySeconds * 1000,
@@ -175,7 +186,7 @@ export class ApprovalGate implements DangerGate {
       throw new AlreadyResolved(store.get(id)!);
     }
     bus.publish('approval.resolved', store.get(id)!);
-    const outcome = decision === 'approve' ? await this.runApproved(id) : ({ ok: false, error: DENIED } as const);
+    const outcome = decision === 'approve' ? await this.runApproved(id) : ({ ok: false, error: before.kind === 'mcp' ? DENIED_MCP : DENIED } as const);
     this.deliver(id, outcome);
     return { approval: store.get(id)!, rule: result.rule };
   }
@@ -237,13 +248,45 @@ export class ApprovalGate implements DangerGate {
     this.timer.unref();
   }
 
-  private describe(tool: string, args: unknown): Described {
-    if (tool === 'exec') {
+  /**
+   * An MCP call the owner's rules decide without asking: refused (blocked, or the policy runs
+   * nothing or only what a rule allows) or run at once; null when it must ask. The exec command
+   * rules never cover it: an MCP tool has its own rule.
+   */
+  private async mcpRule(tool: Tool, call: Described, surface: string, origin: CallOrigin): Promise<ToolOutcome | null> {
+    const { audit } = this.deps;
+    const mcp = call.mcp!;
+    const { policy } = this.deps.settings();
+    const rule = mcp.rule();
+    const subject = `mcp:${tool.name}`;
+    const details = { server: mcp.server, tool: mcp.tool, arguments: call.args };
+    const refuse = (actor: string, error: string) => {
+      audit.append({ actor, surface, action: 'request.denied', subject, details: { ...details, rule, policy } });
+      return { ok: false, error } as const;
+    };
+    if (rule === 'block') return refuse('rule', `The owner blocked the tool ${mcp.tool} of MCP server ${mcp.server}. It was not called: do not claim any result from it.`);
+    if (policy === 'deny') return refuse('policy', 'Running tools that need approval is turned off (approval policy: deny). The MCP server was not called.');
+    if (rule === 'allow') {
+      audit.append({ actor: 'rule', surface, action: 'request.allowed', subject, details });
+      const outcome = await this.deps.execute(tool, call.args, origin);
+      audit.append({ actor: 'rule', surface, action: 'execution.done', subject, details: { server: mcp.server, tool: mcp.tool, ...summary(outcome) } });
+      return outcome;
+    }
+    if (policy === 'allowlist') return refuse('policy', `Only calls an "allow" rule covers may run (approval policy: allowlist), and the tool ${mcp.tool} of MCP server ${mcp.server} is set to ask. It was not called.`);
+    return null;
+  }
+
+  private describe(tool: Tool, args: unknown): Described {
+    if (tool.mcp) {
+      // The full arguments, indented so the owner reads every field; the server is named in the cwd's place.
+      return { kind: 'mcp', command: `${tool.mcp.tool} ${JSON.stringify(args, null, 2)}`, cwd: `MCP server ${tool.mcp.server}`, args, analysis: null, mcp: tool.mcp };
+    }
+    if (tool.name === 'exec') {
       const { command, cwd: requested } = args as ExecArgs;
       const cwd = resolveCwd(this.deps.workspace, requested);
-      return { command, cwd, args: { command, cwd }, analysis: analyzeCommand(command, { cwd, workspace: this.deps.workspace }) };
+      return { kind: 'exec', command, cwd, args: { command, cwd }, analysis: analyzeCommand(command, { cwd, workspace: this.deps.workspace }) };
     }
-    return { command: `${tool} ${JSON.stringify(args)}`, cwd: this.deps.workspace, args, analysis: null };
+    return { kind: 'exec', command: `${tool.name} ${JSON.stringify(args)}`, cwd: this.deps.workspace, args, analysis: null };
   }
 }
 

@@ -6,8 +6,13 @@ export const approvalSchema = z.object({
   /** Short, to be typed into a chat reply. */
   id: z.string(),
   tool: z.string(),
-  /** Exactly what will run. */
+  /** exec: a command line; mcp: a call of an MCP server's tool (`tool` is its namespaced name). */
+  kind: z.enum(['exec', 'mcp']),
+  /** The MCP server's id; null for exec. */
+  server: z.string().nullable(),
+  /** Exactly what will run: the command line, or for mcp the tool's name and its full arguments as JSON. */
   command: z.string(),
+  /** The working directory; for mcp, "MCP server <id>". */
   cwd: z.string(),
   /** One line per risk found in the command line, most serious first. */
   risk: z.string(),

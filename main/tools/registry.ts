@@ -28,7 +28,26 @@ export interface Tool<S extends z.ZodType = z.ZodType> {
   /** Offered in a contact's conversation too (default: the owner's only). */
   forContacts?: boolean;
   timeoutMs: number;
+  /** The arguments' JSON Schema as given (an MCP server's); default: derived from `schema`. */
+  parameters?: Record<string, unknown>;
+  /** Set for a tool of an MCP server: the gate asks, runs or refuses by the owner's rules for it. */
+  mcp?: McpCallee;
   run(args: z.output<S>, ctx: ToolContext): Promise<ToolResult>;
+}
+
+export interface McpCallee {
+  server: string;
+  /** The tool's own name on its server. */
+  tool: string;
+  /** The owner's rule for it now (it can change between calls). */
+  rule(): 'allow' | 'ask' | 'block';
+  /** What the tool says of itself, for the approval card. */
+  risk: { note: string; level: 'high' | 'caution' };
+}
+
+/** Tools that come and go (an MCP server's): listed again after the registry is told they changed. */
+export interface ToolSource {
+  tools(): Tool[];
 }
 
 export type ToolOutcome = { ok: true; output: string; exitCode?: number | null } | { ok: false; error: string };
@@ -41,14 +60,37 @@ export interface DangerGate {
 export const defineTool = <S extends z.ZodType>(tool: Tool<S>): Tool => tool as unknown as Tool;
 
 export class ToolRegistry {
-  private readonly tools = new Map<string, Tool>();
+  private readonly fixed = new Map<string, Tool>();
+  private readonly sources: ToolSource[] = [];
+  private all: Map<string, Tool> | null = null;
   private defs: ToolDefinition[] | null = null;
   private gate: DangerGate | null = null;
 
   add(tool: Tool): void {
-    if (this.tools.has(tool.name)) throw new Error(`two tools named ${tool.name}`);
-    this.tools.set(tool.name, tool);
+    if (this.fixed.has(tool.name)) throw new Error(`two tools named ${tool.name}`);
+    this.fixed.set(tool.name, tool);
+    this.changed();
+  }
+
+  /** Adds tools listed by `source`; call `changed()` whenever its list changes. */
+  addSource(source: ToolSource): void {
+    this.sources.push(source);
+    this.changed();
+  }
+
+  /** Forgets the cached list and definitions (a source's tools changed). */
+  changed(): void {
+    this.all = null;
     this.defs = null;
+  }
+
+  /** The fixed tools, then the sources' (a source's tool never shadows a fixed one). */
+  private get tools(): Map<string, Tool> {
+    if (!this.all) {
+      this.all = new Map(this.fixed);
+      for (const source of this.sources) for (const tool of source.tools()) if (!this.all.has(tool.name)) this.all.set(tool.name, tool);
+    }
+    return this.all;
   }
 
   get(name: string): Tool | undefined {
@@ -65,7 +107,7 @@ export class ToolRegistry {
     this.defs ??= [...this.tools.values()].map((t) => ({
       name: t.name,
       description: t.description,
-      parameters: z.toJSONSchema(t.schema) as Record<string, unknown>,
+      parameters: t.parameters ?? (z.toJSONSchema(t.schema) as Record<string, unknown>),
     }));
     return this.defs;
   }
