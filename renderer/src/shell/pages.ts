@@ -6,6 +6,7 @@ import { MemoryPage } from '../memory/MemoryPage';
 import { OverviewPage } from '../pages/Overview';
 import { SchedulesPage } from '../schedules/SchedulesPage';
 import { SettingsPage } from '../settings/SettingsPage';
+import { ToolsPage } from '../tools/ToolsPage';
 import { UsagePage } from '../usage/UsagePage';
 
 // Every page of the dashboard, in the order of the navigation. The shell gives each its one <h1>
@@ -28,6 +29,7 @@ export const PAGES = [
   { id: 'channels', label: 'Channels', title: 'Channels', Page: ChannelsPage },
   { id: 'memory', label: 'Memory', title: 'Memory', Page: MemoryPage },
   { id: 'settings', label: 'Settings', title: 'Settings', Page: SettingsPage },
+  { id: 'tools', label: 'Tools', title: 'Tools', Page: ToolsPage },
   { id: 'usage', label: 'Usage & audit', title: 'Usage & audit', Page: UsagePage },
 ] as const satisfies readonly PageEntry[];
 
