@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -9,6 +10,8 @@ import { createLocalTransport } from '../main/gateway/local-transport';
 import { createSession } from '../main/gateway/session';
 import { bridgeIpc } from './ipc-bridge';
 import { applyLaunchAtLogin } from './login-item';
+import { electronSqliteBinding } from './native-sqlite';
+import { desktopSqliteOptions } from './native-sqlite-build';
 import { desktopNotifications } from './notifications';
 import { TrayController } from './tray';
 import { startUpdater } from './updater';
@@ -44,7 +47,9 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   try {
-    core = await startCore({ mode: 'desktop', staticDir: path.join(here, '../renderer') });
+    // From a clone, better-sqlite3 is built for Node: the first launch builds one for Electron.
+    const nativeBinding = await electronSqliteBinding(desktopSqliteOptions(app));
+    core = await startCore({ mode: 'desktop', staticDir: path.join(here, '../renderer'), nativeBinding });
   } catch (error) {
     return fail(error as Error);
   }
@@ -109,6 +114,9 @@ function showWindow(route?: string): void {
 }
 
 function fail(error: Error): void {
-  process.stderr.write(`Perch failed to start: ${error.message}\n`);
+  // Started by `npm start`: the launcher says it in its one fallback line and runs headless.
+  const reasonFile = process.env.PERCH_DESKTOP_REASON_FILE;
+  if (reasonFile) fs.writeFileSync(reasonFile, error.message.split('\n')[0]!);
+  else process.stderr.write(`Perch failed to start: ${error.message}\n`);
   app.exit(1);
 }

@@ -4,6 +4,7 @@
 // goes straight to headless. Either way the bundle is rebuilt first when a source changed.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -73,10 +74,20 @@ if (headlessOnly) {
     // The core in Electron wipes secrets from its own environment block once read. This launcher
     // keeps its copy (it may fall back to headless with it), as do npm and the shell above it, which
     // Perch cannot reach: secrets belong in the keychain (secrets.set), not in the environment.
-    const child = spawn(electron.path, [root], { stdio: 'inherit' });
+    // The app writes why it could not start here (e.g. its database module could not be built for
+    // Electron, which can take a minute to find out), and this falls back with that reason.
+    const reasonFile = path.join(os.tmpdir(), `perch-desktop-${process.pid}.reason`);
+    const child = spawn(electron.path, [root], { stdio: 'inherit', env: { ...process.env, PERCH_DESKTOP_REASON_FILE: reasonFile } });
     child.on('exit', (code, signal) => {
+      let reason = null;
+      try {
+        reason = fs.readFileSync(reasonFile, 'utf8').trim() || null;
+        fs.rmSync(reasonFile, { force: true });
+      } catch {
+        // none written: not a failure to start
+      }
       // A desktop that dies at once (missing libraries, no GPU access…) falls back to headless.
-      if (code !== 0 && !signal && Date.now() - started < 5000) void runHeadless(`Electron exited with code ${code}`);
+      if (code !== 0 && !signal && (reason || Date.now() - started < 5000)) void runHeadless(reason ?? `Electron exited with code ${code}`);
       else process.exit(code ?? 0);
     });
     for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
