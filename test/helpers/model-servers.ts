@@ -3,7 +3,7 @@ import http from 'node:http';
 // Local servers speaking the real Ollama (/api/show, /api/chat NDJSON) and OpenAI (/v1/chat/
 // completions SSE) wire formats, for the provider tests. Behind both is the same scripted model:
 // it echoes the user, asks for get_time when asked the time (with invalid arguments when asked
-// for "bad args"), for exec when told "run: COMMAND", for schedule_reminder when told "remind in Ns: TEXT",
+// for "bad args"), for exec when told "run: COMMAND", for any tool when told "call: NAME {JSON args}", for schedule_reminder when told "remind in Ns: TEXT",
 // and reports a tool's result once it has one. "slow: N" streams N chunks ("w0 ", "w1 ", …), one
 // every SLOW_CHUNK_MS, and records when the client went away before the end (for Stop).
 
@@ -49,6 +49,9 @@ function script(messages: Msg[], hasTools: boolean): Step {
   if (hasTools && remind) return { kind: 'tool', name: 'schedule_reminder', args: { text: remind[2], at: new Date(Date.now() + Number(remind[1]) * 1000).toISOString() } };
   const run = /^run: (.+)$/.exec(text);
   if (hasTools && run) return { kind: 'tool', name: 'exec', args: { command: run[1] } };
+  // "call: TOOL {JSON}" asks for any tool by name (an MCP server's, say) with those arguments.
+  const call = /^call: (\S+) (\{[\s\S]*\})$/.exec(text);
+  if (hasTools && call) return { kind: 'tool', name: call[1]!, args: JSON.parse(call[2]!) as Record<string, unknown> };
   return { kind: 'text', chunks: ['You ', 'said: ', text] };
 }
 
