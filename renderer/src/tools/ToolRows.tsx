@@ -12,11 +12,11 @@ const DEFAULT = '';
 
 function Badges({ tool }: { tool: ToolView }) {
   const { readOnlyHint, destructiveHint } = tool.annotations;
+  const [tone, words] = readOnlyHint === true ? ['ok', 'read-only'] : destructiveHint === true ? ['bad', 'destructive'] : destructiveHint === false ? ['warn', 'changes things'] : ['muted', 'not marked'];
   return (
     <span className="mcp-badges">
-      {readOnlyHint ? <span className="badge badge-ok">read-only</span> : null}
-      {destructiveHint ? <span className="badge badge-bad">may change or delete</span> : null}
-      {!readOnlyHint && destructiveHint === undefined ? <span className="badge badge-muted">not marked</span> : null}
+      <span className={`badge badge-${tone}`}>{words}</span>
+      {readOnlyHint === true && destructiveHint === true ? <span className="badge badge-bad">destructive</span> : null}
     </span>
   );
 }

@@ -80,6 +80,7 @@ export const isReadOnly = (tool: ToolView): boolean => tool.annotations.readOnly
 
 /** Why allowing this tool without asking needs a confirmation. */
 export function allowWarning(tool: ToolView): string {
-  const why = tool.annotations.destructiveHint === true ? 'says it may change or delete things' : 'does not say whether it changes anything';
+  const { destructiveHint } = tool.annotations;
+  const why = destructiveHint === true ? 'says it may delete or overwrite things' : destructiveHint === false ? 'says it changes things' : 'does not say whether it changes anything';
   return `“${tool.title ?? tool.name}” ${why}. With Always allow, the assistant runs it without asking you first, with whatever arguments it chooses.`;
 }
