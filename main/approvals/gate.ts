@@ -201,6 +201,11 @@ export class ApprovalGate implements DangerGate {
       audit.append({ actor: 'system', surface: 'system', action: 'execution.refused', subject: `approval:${id}`, details: { reason: tool ? 'hash mismatch' : 'unknown tool' } });
       return { ok: false, error: 'What would run differs from what was approved, so nothing was run.' };
     }
+    // The owner blocked the tool (or its server) while the request waited: the block wins.
+    if (tool.mcp?.rule() === 'block') {
+      audit.append({ actor: 'rule', surface: 'system', action: 'execution.refused', subject: `approval:${id}`, details: { reason: 'blocked since it was asked for' } });
+      return { ok: false, error: `The owner has since blocked the tool ${tool.mcp.tool} of MCP server ${tool.mcp.server}. It was not called.` };
+    }
     if (!store.startRun(id)) return { ok: false, error: `Approval ${id} has already run.` };
     audit.append({ actor: 'system', surface: 'system', action: 'execution.started', subject: `approval:${id}`, details: { command: approval.command, cwd: approval.cwd } });
     const outcome = await this.deps.execute(tool, stored.args, { conversationId: approval.conversationId, channel: approval.channel });
