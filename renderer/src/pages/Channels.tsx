@@ -1,99 +1,14 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import type { Result } from '../../../main/contract/methods';
-import { QrCode } from '../components/QrCode';
-import { Badge, Card, Empty, ErrorText, When } from '../components/ui';
-import { call, listen, useSession } from '../stores/session';
+import { useState, type FormEvent } from 'react';
+import { Card, Empty, ErrorText, When } from '../components/ui';
+import { call } from '../stores/session';
 import { useAction, useQuery } from '../use-query';
-import { channelDetail, channelName } from './words';
+import { ChannelHead, type ChannelView as View } from './ChannelHead';
+import './channels.css';
+import { WhatsAppCard } from './WhatsAppCard';
+import { channelName } from './words';
 
-// Telegram and WhatsApp: state with pause/resume, WhatsApp's QR login drawn in-app (a fresh code
-// replaces the last until it is scanned), the Telegram bot token, who is answered, and strangers
-// asking to pair.
-
-type View = Result<'channels.list'>['items'][number];
-
-function ChannelHead({ view }: { view: View }) {
-  const action = useAction();
-  const said = channelDetail(view.channel, view.detail);
-  return (
-    <>
-      <div className="channel-head">
-        <Badge state={view.state} />
-        {view.paused ? <Badge state="paused" /> : null}
-        <span className="grow" />
-        <button className="secondary" disabled={action.busy} onClick={() => void action.run(() => call(view.paused ? 'channels.resume' : 'channels.pause', { channel: view.channel }))}>
-          {view.paused ? 'Resume' : 'Pause'}
-        </button>
-      </div>
-      {said ? (
-        <div className={view.state === 'error' || view.state === 'logged-out' ? 'channel-detail error' : 'channel-detail'} data-testid={`channel-detail-${view.channel}`}>
-          <p>
-            {said.text}
-            {view.nextRetryAt ? (
-              <span className="muted">
-                {' '}
-                Next try: <When at={view.nextRetryAt} />.
-              </span>
-            ) : null}
-          </p>
-          {said.details ? (
-            <details className="error-details">
-              <summary>Details</summary>
-              <code>{said.details}</code>
-            </details>
-          ) : null}
-        </div>
-      ) : null}
-      <ErrorText error={action.error} />
-    </>
-  );
-}
-
-function WhatsApp({ view }: { view: View | undefined }) {
-  const [qr, setQr] = useState<string | null>(null);
-  const epoch = useSession((s) => s.epoch);
-  const action = useAction();
-  useEffect(
-    () =>
-      listen('channel.qr', (event) => {
-        if (event.channel === 'whatsapp') setQr(event.qr);
-      }),
-    [epoch],
-  );
-  useEffect(() => {
-    if (view?.state === 'connected') setQr(null);
-  }, [view?.state]);
-  return (
-    <Card title="WhatsApp" testId="channel-whatsapp">
-      {!view ? (
-        <Empty title="WhatsApp is off">Turn it on with PERCH_WHATSAPP=1 (or the whatsapp.enabled setting) and restart Perch; then log in here with your phone.</Empty>
-      ) : (
-        <>
-          <ChannelHead view={view} />
-          {view.state === 'connected' ? (
-            <p data-testid="whatsapp-connected">Connected{view.detail ? ` as ${view.detail}` : ''}.</p>
-          ) : qr ? (
-            <div className="qr-box">
-              <QrCode value={qr} label="WhatsApp login QR code" />
-              <p>On your phone: WhatsApp → Settings → Linked devices → Link a device, and scan this code. A fresh one appears here when it changes.</p>
-            </div>
-          ) : null}
-          <div className="actions">
-            <button disabled={action.busy} onClick={() => void action.run(() => call('channels.login', { channel: 'whatsapp' }))}>
-              {view.state === 'connected' ? 'Reconnect' : 'Log in with a QR code'}
-            </button>
-            {view.state !== 'logged-out' ? (
-              <button className="danger" disabled={action.busy} onClick={() => void action.run(() => call('channels.logout', { channel: 'whatsapp' }))}>
-                Log out
-              </button>
-            ) : null}
-          </div>
-          <ErrorText error={action.error} />
-        </>
-      )}
-    </Card>
-  );
-}
+// Telegram and WhatsApp: state with pause/resume, WhatsApp turned on and logged in with a QR code
+// (WhatsAppCard), the Telegram bot token, who is answered, and strangers asking to pair.
 
 function Telegram({ view }: { view: View | undefined }) {
   const [token, setToken] = useState('');
@@ -229,7 +144,7 @@ export function ChannelsPage() {
         <p className="muted">Paused channels still receive and keep messages, but do not answer; resuming does not answer what arrived meanwhile.</p>
         <ErrorText error={action.error ?? channels.error} />
       </Card>
-      <WhatsApp view={views.find((v) => v.channel === 'whatsapp')} />
+      <WhatsAppCard view={views.find((v) => v.channel === 'whatsapp')} />
       <Telegram view={views.find((v) => v.channel === 'telegram')} />
       <Policies />
       <Pairings />

@@ -18,6 +18,10 @@ export function channelDetail(channel: string, detail: string | null): Said | nu
   const name = channelName(channel);
   const retrying = /;\s*retrying$/.test(detail);
   const core = detail.replace(/;\s*retrying$/, '');
+  const offline = /^cannot reach (?:WhatsApp|the Telegram Bot API): this computer seems to be offline \((.*)\)$/i.exec(core);
+  if (offline) {
+    return { text: `Cannot reach ${name}: this computer seems to be offline. Check its internet connection; Perch keeps trying by itself.`, details: offline[1] ?? core };
+  }
   const unreachable = /^cannot reach (?:WhatsApp|the Telegram Bot API)\b[:\s(]*(.*?)\)?$/i.exec(core);
   if (unreachable) {
     return { text: `Perch cannot reach ${name} right now. Check this computer's internet connection; Perch keeps trying by itself.`, details: unreachable[1] || core };

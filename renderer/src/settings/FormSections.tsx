@@ -85,9 +85,9 @@ export function ChannelsSection({ view, onSaved }: Props) {
           {
             legend: 'WhatsApp',
             fields: [
-              { kind: 'boolean', path: 'whatsapp.enabled', label: 'WhatsApp is on' },
+              { kind: 'boolean', path: 'whatsapp.enabled', label: 'WhatsApp is on', help: 'Starts or stops at once, no restart; then log in with your phone on the Channels page' },
               ...channelFields('whatsapp'),
-              { kind: 'text', path: 'whatsapp.webSocketUrl', label: 'WebSocket address', placeholder: 'wss://web.whatsapp.com/ws/chat', help: 'Empty: WhatsApp’s own; set for a proxy' },
+              { kind: 'text', path: 'whatsapp.webSocketUrl', label: 'WebSocket address', placeholder: 'wss://web.whatsapp.com/ws/chat', help: 'Empty: WhatsApp’s own; set for a proxy. A change reconnects at once' },
             ],
           },
         ]}
