@@ -25,17 +25,29 @@ const sentence = (text: string) => {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 };
 
-/** Looks like something a program said rather than a sentence for people. */
-const RAW = /\bE[A-Z]{4,}\b|\bat \S+:\d+|[{}[\]]|\berrno\b|-32\d{3}/;
+/** Codes, stack lines and JSON: what a program says, not words for people. */
+const CODE = /\bE[A-Z]{4,}\b|\bat \S+:\d+|[{}[\]]|\berrno\b|-32\d{3}|^spawn /;
+/** In brackets, a colon too ("(MCP error -32001: Request timed out)"). */
+const RAW = new RegExp(`${CODE.source}|:`);
 
-/** A failure's reason: a sentence of its own, with raw parts ("(spawn x ENOENT)") under Details. */
+/**
+ * A failure's reason as sentences, with what a program said kept for Details: a part in
+ * brackets that looks raw ("(MCP error -32001: Request timed out)") moves there, and the
+ * server's own "Trying again at <time>." goes (the page counts down instead).
+ */
 export function reasonOf(detail: string | null): { text: string; details: string | null } {
   if (!detail) return { text: 'Perch could not start it. Check the command or address, then press Restart.', details: null };
-  // "A sentence for people (raw words of the program)": the sentence, and the rest for Details.
-  const split = /^(.*?[^\s(])\s*\((.+)\)\.?$/s.exec(detail);
-  if (split && !RAW.test(split[1]!)) return { text: sentence(split[1]!), details: split[2]! };
-  if (RAW.test(detail)) return { text: 'It stopped with an error. Check its command, arguments and environment, then press Restart.', details: detail };
-  return { text: sentence(detail), details: null };
+  const raw: string[] = [];
+  const text = detail
+    .replace(/\s*\(([^()]*)\)/g, (whole, inside: string) => {
+      if (!RAW.test(inside) && inside.length <= 40) return whole;
+      raw.push(inside);
+      return '';
+    })
+    .replace(/\s*Trying again at [^.]*\.?/, '')
+    .trim();
+  if (!text || CODE.test(text)) return { text: 'It stopped with an error. Check its command, arguments and environment, then press Restart.', details: detail };
+  return { text: sentence(text), details: raw.length ? raw.join('\n') : null };
 }
 
 /** Whole seconds until `at` (never below 0). */
