@@ -45,6 +45,7 @@ import { DomainMetrics } from './system/domain-metrics';
 import { channelMigrations } from './channels/channel-store';
 import { channelHandlers } from './channels/handlers';
 import { setupChannels } from './channels/setup';
+import type { TelegramTiming } from './channels/telegram-deadlines';
 import type { ChannelManager } from './channels/channel-manager';
 import type { SocketFactory } from './channels/whatsapp-adapter';
 import { Tray } from './system/tray-snapshot';
@@ -55,6 +56,8 @@ import { privacyMigrations, Retention } from './privacy/retention';
 import { updateHandlers, Updates } from './system/updates';
 import { scheduleHandlers } from './scheduler/handlers';
 import { mcpHandlers } from './mcp/handlers';
+import { mcpMigrations } from './mcp/server-store';
+import { McpService } from './mcp/service';
 import { reminderCommands, reminderTool } from './scheduler/reminders';
 import { InvalidSchedule } from './scheduler/schedule';
 import { scheduleMigrations, ScheduleStore } from './scheduler/schedule-store';
@@ -74,7 +77,7 @@ import { systemHandlers } from './system/handlers';
 export const VERSION: string = pkg.version;
 
 /** Every domain's migrations, in the order the domains depend on each other. */
-export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations, ...channelMigrations, ...scheduleMigrations, ...privacyMigrations];
+export const allMigrations: Migration[] = [...settingsMigrations, ...authMigrations, ...agentMigrations, ...auditMigrations, ...approvalMigrations, ...memoryMigrations, ...channelMigrations, ...scheduleMigrations, ...privacyMigrations, ...mcpMigrations];
 
 /** Conversations answered at the same time (each conversation is itself one at a time). */
 const CONCURRENT_CONVERSATIONS = 4;
@@ -105,6 +108,8 @@ export interface CoreOptions {
   breaker?: BreakerOptions;
   /** A stand-in for Baileys' socket (WhatsApp's servers cannot be reached from tests). */
   whatsappSocket?: SocketFactory;
+  /** Telegram's deadlines and poll timeout (tests shorten them). */
+  telegramTiming?: Partial<TelegramTiming>;
   /** better-sqlite3's native binding to load (the desktop's, built for Electron); default: npm's, built for Node. */
   nativeBinding?: string | null;
 }
@@ -126,6 +131,8 @@ export interface Core {
   readonly agent: Agent;
   readonly memory: Memory;
   readonly downloads: ModelDownloads;
+  /** MCP servers (their supervisor and the hub their tools are called through). */
+  readonly mcp: McpService;
   status(): Result<'system.status'>;
   /** A one-time dashboard link (the code is in the fragment, so it never reaches a server log). */
   issueLoginLink(): { url: string; expiresInMs: number };
@@ -221,6 +228,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     router.register(eventHandlers);
     const updates = new Updates(bus);
     router.register(updateHandlers(updates, log));
+    // MCP servers start in the background; `mcp.hub` is how the agent's tools reach them.
+    const mcp = new McpService({ db, secrets, bus, log, env });
+    router.register(mcpHandlers(mcp));
+    health.register('mcp', () => mcp.health());
+    mcp.start();
+    cleanup.push(() => mcp.stop());
 
     const models = new ModelManager(
       () => settings.get(),
@@ -377,6 +390,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       approvals: gate,
       observe: domainMetrics.channelMessage,
       ...(options.whatsappSocket ? { whatsappSocket: options.whatsappSocket } : {}),
+      ...(options.telegramTiming ? { telegramTiming: options.telegramTiming } : {}),
     });
     lateChannels = channels;
     bus.subscribe((event, payload) => {
@@ -422,7 +436,6 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     });
     tools.add(reminderTool(scheduler, chatOf, () => new Date()));
     router.register(scheduleHandlers(scheduler, scheduleStore));
-    router.register(mcpHandlers());
     scheduler.start();
     cleanup.push(() => scheduler.stop());
     retention.start();
@@ -536,6 +549,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       agent,
       memory,
       downloads,
+      mcp,
       status,
       issueLoginLink() {
         const { code } = credentials.issueLoginCode();

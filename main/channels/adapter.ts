@@ -10,6 +10,8 @@ export type ChannelState = 'connecting' | 'connected' | 'paused' | 'logged-out' 
 export interface AdapterStatus {
   state: Exclude<ChannelState, 'paused'>;
   detail?: string;
+  /** When the adapter tries again by itself (while `connecting`), shown as the next retry. */
+  retryAt?: Date;
 }
 
 /** Someone pressed a button under an approval request. */

@@ -274,7 +274,7 @@ export class ChannelManager {
       state: paused && status.state === 'connected' ? 'paused' : status.state,
       paused,
       detail: status.detail ?? null,
-      nextRetryAt: retry && status.state === 'error' ? retry.at.toISOString() : null,
+      nextRetryAt: retry && status.state === 'error' ? retry.at.toISOString() : (status.retryAt?.toISOString() ?? null),
     };
   }
 

@@ -9,6 +9,7 @@ import type { ChannelPolicy } from './admission';
 import { ChannelManager, type ChannelManagerDeps } from './channel-manager';
 import { ChannelStore } from './channel-store';
 import { TelegramAdapter } from './telegram-adapter';
+import type { TelegramTiming } from './telegram-deadlines';
 import { normalizeWhatsAppId, WhatsAppAdapter, type SocketFactory } from './whatsapp-adapter';
 
 // The channels Perch runs: Telegram always (it waits for a bot token until it has one), WhatsApp
@@ -29,6 +30,8 @@ export interface ChannelSetup {
   envTelegramToken: string | null;
   approvals: ChannelManagerDeps['approvals'];
   whatsappSocket?: SocketFactory;
+  /** Telegram's deadlines and poll timeout (tests shorten them). */
+  telegramTiming?: Partial<TelegramTiming>;
   observe?: ChannelManagerDeps['observe'];
 }
 
@@ -59,6 +62,7 @@ export function setupChannels(setup: ChannelSetup): ChannelManager {
       },
       apiRoot: () => settings().telegram.apiRoot,
       log,
+      ...(setup.telegramTiming ? { timing: setup.telegramTiming } : {}),
     }),
   );
   const whatsapp = () =>

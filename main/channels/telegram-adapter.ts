@@ -1,33 +1,42 @@
-import { Bot, GrammyError, HttpError, InlineKeyboard, type Context } from 'grammy';
+import { Bot, GrammyError, HttpError, InlineKeyboard, type Context, type Transformer } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { Logger } from '../log/logger';
+import { backoffMs } from '../system/backoff';
 import { NotStored, secondsToDate, textField, withDate, type AdapterHooks, type ChannelAdapter, type LoginParams } from './adapter';
+import { RECONNECT } from './channel-manager';
 import { CHANNEL_TEXT_LIMIT } from './reply-chunks';
+import { DeadlineExceeded, deadlineOf, failureDetail, TELEGRAM_TIMING, withDeadlines, type TelegramTiming } from './telegram-deadlines';
 
 // Telegram through grammY with long polling. The Bot API root can point at a local emulator.
-// Messages without text (photos, voice…) arrive as a placeholder naming what was sent. grammY
-// retries failed polls by itself every few seconds; this adapter shows that as "connecting" and
-// restarts polling that has stopped answering altogether.
+// Messages without text (photos, voice…) arrive as a placeholder naming what was sent. Every Bot
+// API call has a deadline (telegram-deadlines.ts). A token that cannot be checked at start is an
+// error the channel manager retries with backoff. Once running, polling looks after itself: a
+// failed poll shows "connecting" with the reason and the time of the next try (capped, jittered
+// backoff); a poll that has not returned in twice its timeout is abandoned and started again at
+// once (the connection under it is likely dead); if that one hangs as well, polling has stalled:
+// an error, and the manager restarts the channel.
 
 export interface TelegramOptions {
   /** The bot token: from the environment, else the keychain. */
   token: { get(): Promise<string | null>; set(token: string): Promise<void>; delete(): Promise<void> };
   apiRoot: () => string | null;
   log: Logger;
-  /** Polling that has not come back for this long is stuck and gets restarted. */
+  /** Deadlines and the poll's timeout (tests shorten them). */
+  timing?: Partial<TelegramTiming>;
+  /** A polling call not returned in this long is abandoned (default 2 × the poll's timeout). */
   stallMs?: number;
 }
 
 const MEDIA = ['photo', 'voice', 'video', 'video_note', 'animation', 'document', 'sticker', 'audio', 'location', 'contact', 'poll'] as const;
-/** grammY's long poll waits up to 30 s for updates. */
-const POLL_SECONDS = 30;
 
 export class TelegramAdapter implements ChannelAdapter {
   readonly name = 'telegram';
   private bot: Bot | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
+  private readonly timing: TelegramTiming;
 
-  constructor(private readonly options: TelegramOptions) {}
+  constructor(private readonly options: TelegramOptions) {
+    this.timing = { ...TELEGRAM_TIMING, ...options.timing, ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}) };
+  }
 
   async start(hooks: AdapterHooks): Promise<void> {
     const token = await this.options.token.get();
@@ -36,8 +45,12 @@ export class TelegramAdapter implements ChannelAdapter {
       return;
     }
     const apiRoot = this.options.apiRoot();
-    const bot = new Bot(token, apiRoot ? { client: { apiRoot } } : {});
+    const timing = this.timing;
+    // grammY's own per-request timeout stays as a backstop behind the deadlines, which come first.
+    const longest = Math.max(timing.callMs, timing.stallMs ?? 2 * timing.pollSeconds * 1000);
+    const bot = new Bot(token, { client: { ...(apiRoot ? { apiRoot } : {}), timeoutSeconds: Math.ceil(longest / 1000) + 5 } });
     this.bot = bot;
+    bot.api.config.use(withDeadlines((method, payload) => deadlineOf(timing, method, payload)));
     bot.on('message', (ctx) => this.received(ctx, ctx.message, hooks));
     // Approve / Deny under an approval request: callback data "approve:ID" or "deny:ID".
     bot.on('callback_query:data', async (ctx) => {
@@ -65,47 +78,70 @@ export class TelegramAdapter implements ChannelAdapter {
       if (error.error instanceof NotStored) throw error.error;
       this.options.log.warn('a Telegram update failed', { error: error.message });
     });
-    // Checks the token first: a revoked or wrong one is a clear status, not a polling loop.
+    // Checks the token first: a revoked or wrong one is a clear status, not a polling loop; an
+    // unreachable API is an error the manager retries with backoff (grammY's bot.init() would retry
+    // a network failure by itself, silently and for ever).
     try {
-      await bot.init();
+      bot.botInfo = await bot.api.getMe();
     } catch (error) {
       if (refused(error)) return hooks.status({ state: 'logged-out', detail: REFUSED });
-      throw new Error(describe(error));
+      throw new Error(failureDetail(error, apiRoot));
     }
-    this.watchPolling(bot, hooks);
+    bot.api.config.use(this.supervisePolling(bot, hooks, apiRoot));
     hooks.status({ state: 'connected', detail: `@${bot.botInfo.username}` });
-    void bot.start({ drop_pending_updates: false, allowed_updates: ['message', 'callback_query'], timeout: POLL_SECONDS }).catch((error: unknown) => {
+    void bot.start({ drop_pending_updates: false, allowed_updates: ['message', 'callback_query'], timeout: timing.pollSeconds }).catch((error: unknown) => {
       if (this.bot !== bot) return; // stopped on purpose
       // grammY gives up polling only on a refused token or another poller with the same token.
-      hooks.status(refused(error) ? { state: 'logged-out', detail: REFUSED } : { state: 'error', detail: describe(error) });
+      hooks.status(refused(error) ? { state: 'logged-out', detail: REFUSED } : { state: 'error', detail: failureDetail(error, apiRoot) });
     });
   }
 
-  /** Every poll that comes back marks the channel connected; one that fails shows "connecting"
-   * while grammY retries; polling silent for too long is reported as an error (and restarted). */
-  private watchPolling(bot: Bot, hooks: AdapterHooks): void {
-    let lastPoll = Date.now();
-    let reachable = true;
-    bot.api.config.use(async (prev, method, payload, signal) => {
-      if (method !== 'getUpdates') return prev(method, payload, signal);
-      try {
-        const result = await prev(method, payload, signal);
-        lastPoll = Date.now();
-        if (!reachable) hooks.status({ state: 'connected', detail: `@${bot.botInfo.username}` });
-        reachable = true;
-        return result;
-      } catch (error) {
-        lastPoll = Date.now();
-        if (reachable && error instanceof HttpError && this.bot === bot) hooks.status({ state: 'connecting', detail: `${describe(error)}; retrying` });
-        reachable = !(error instanceof HttpError);
-        throw error;
+  /**
+   * The calls grammY's polling makes (deleteWebhook, then getUpdates again and again; they carry its
+   * stop signal) are retried here rather than by grammY, so that the status can say why and when:
+   * a network failure shows "connecting" with the next try, the first stall is retried at once
+   * (logged), a second stall in a row is an error (the manager restarts the channel). Answers from
+   * the Bot API itself (a refused token, a conflict, flood control) are left to grammY.
+   */
+  private supervisePolling(bot: Bot, hooks: AdapterHooks, apiRoot: string | null): Transformer {
+    const { log } = this.options;
+    let failures = 0;
+    let stalls = 0;
+    let degraded = false;
+    const current = () => this.bot === bot;
+    return async (prev, method, payload, signal) => {
+      if (!signal || (method !== 'getUpdates' && method !== 'deleteWebhook')) return prev(method, payload, signal);
+      for (;;) {
+        const startedAt = Date.now();
+        try {
+          const result = await prev(method, payload, signal);
+          if (degraded && current()) hooks.status({ state: 'connected', detail: `@${bot.botInfo.username}` });
+          degraded = false;
+          failures = 0;
+          stalls = 0;
+          return result;
+        } catch (error) {
+          if (signal.aborted || !current() || !(error instanceof HttpError)) throw error;
+          if (error instanceof DeadlineExceeded) {
+            stalls++;
+            log.warn('a Telegram poll did not return in time; abandoned', { method, waitedMs: Date.now() - startedAt, limitMs: error.ms, stalls, restart: stalls === 1 });
+            if (stalls === 1) continue; // most likely a dead connection: a new request goes out at once
+            // Twice in a row: reported, and the manager restarts the channel (this bot waits for that).
+            hooks.status({ state: 'error', detail: `cannot reach the Telegram Bot API: polling stalled (no answer to ${method} within ${Math.round(error.ms / 100) / 10} s, twice)` });
+            await abortedBy(signal);
+            throw error;
+          }
+          stalls = 0;
+          failures++;
+          const delay = backoffMs(failures, RECONNECT);
+          const detail = failureDetail(error, apiRoot);
+          log.warn('Telegram polling failed; trying again', { method, reason: detail, inMs: delay, failures });
+          degraded = true;
+          hooks.status({ state: 'connecting', detail: `${detail}; retrying`, retryAt: new Date(Date.now() + delay) });
+          await sleep(delay, signal);
+        }
       }
-    });
-    const stallMs = this.options.stallMs ?? (POLL_SECONDS + 60) * 1000;
-    this.watchdog = setInterval(() => {
-      if (Date.now() - lastPoll > stallMs) hooks.status({ state: 'error', detail: `Telegram polling stalled (no answer for ${Math.round(stallMs / 1000)} s)` });
-    }, Math.min(stallMs, 30_000));
-    this.watchdog.unref();
+    };
   }
 
   private received(ctx: Context, message: Message, hooks: AdapterHooks): void {
@@ -132,8 +168,6 @@ export class TelegramAdapter implements ChannelAdapter {
   async stop(): Promise<void> {
     const bot = this.bot;
     this.bot = null;
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.watchdog = null;
     // Stopping aborts the pending poll; a Bot API that does not answer cannot hold up a shutdown.
     if (bot?.isRunning()) await Promise.race([bot.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
@@ -177,7 +211,30 @@ function chatId(peer: string): number | string {
   return /^-?\d+$/.test(peer) ? Number(peer) : peer;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof HttpError) return `cannot reach the Telegram Bot API: ${error.message}`;
-  return (error as Error).message;
+/** What grammY's stop signal offers (its own AbortSignal type, not Node's). */
+interface StopSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** Resolves after `ms`; rejects as soon as `signal` is aborted (polling stopped). */
+function sleep(ms: number, signal: StopSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('polling stopped'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(new Error('polling stopped'));
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/** Resolves once polling is stopped. */
+function abortedBy(signal: StopSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 }
