@@ -1,19 +1,18 @@
 import type { Handlers } from '../gateway/router';
+import type { McpService } from './service';
 
-// RPC handlers for MCP servers (first cut: nothing set up yet; the supervisor fills these in).
-export function mcpHandlers(): Handlers {
-  const none = (id: string): never => {
-    throw new Error(`No MCP server with id ${id}.`);
-  };
+// RPC handlers for MCP servers and their tools; the service gives the errors their sentences.
+export function mcpHandlers(mcp: McpService): Handlers {
   return {
-    'mcp.servers.list': () => ({ items: [] }),
-    'mcp.servers.add': () => {
-      throw new Error('MCP servers cannot be added yet.');
+    'mcp.servers.list': () => ({ items: mcp.list() }),
+    'mcp.servers.add': (params) => mcp.add(params),
+    'mcp.servers.import': ({ json }) => mcp.importJson(json),
+    'mcp.servers.update': ({ id, patch }) => mcp.update(id, patch),
+    'mcp.servers.remove': async ({ id }) => {
+      await mcp.remove(id);
+      return { removed: true as const };
     },
-    'mcp.servers.import': () => ({ added: [], skipped: [] }),
-    'mcp.servers.update': ({ id }) => none(id),
-    'mcp.servers.remove': ({ id }) => none(id),
-    'mcp.servers.restart': ({ id }) => none(id),
-    'mcp.tools.list': () => ({ items: [] }),
+    'mcp.servers.restart': ({ id }) => mcp.restart(id),
+    'mcp.tools.list': ({ server }) => ({ items: mcp.tools(server) }),
   };
 }

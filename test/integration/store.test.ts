@@ -57,9 +57,9 @@ describe('migrations', () => {
     const file = dbFile();
     const db = openDatabase(file);
     const first = migrate(db, file, allMigrations, VERSION);
-    expect(first.applied.map((m) => `${m.domain}@${m.version}`)).toEqual(['settings@1', 'auth@1', 'agent@1', 'agent@2', 'agent@3', 'audit@1', 'audit@2', 'approvals@1', 'approvals@2', 'approvals@3', 'memory@1', 'channels@1', 'channels@2', 'scheduler@1', 'privacy@1']);
+    expect(first.applied.map((m) => `${m.domain}@${m.version}`)).toEqual(['settings@1', 'auth@1', 'agent@1', 'agent@2', 'agent@3', 'audit@1', 'audit@2', 'approvals@1', 'approvals@2', 'approvals@3', 'memory@1', 'channels@1', 'channels@2', 'scheduler@1', 'privacy@1', 'mcp@1']);
     expect(migrate(db, file, allMigrations, VERSION).applied).toEqual([]);
-    expect(currentVersions(db)).toEqual({ settings: 1, auth: 1, agent: 3, audit: 2, approvals: 3, memory: 1, channels: 2, scheduler: 1, privacy: 1 });
+    expect(currentVersions(db)).toEqual({ settings: 1, auth: 1, agent: 3, audit: 2, approvals: 3, memory: 1, channels: 2, scheduler: 1, privacy: 1, mcp: 1 });
     closeDatabase(db);
   });
 
