@@ -13,6 +13,7 @@ import { applyLaunchAtLogin } from './login-item';
 import { electronSqliteBinding } from './native-sqlite';
 import { desktopSqliteOptions } from './native-sqlite-build';
 import { desktopNotifications } from './notifications';
+import { withTrayTestHooks } from './test-hooks';
 import { TrayController } from './tray';
 import { startUpdater } from './updater';
 import { hardenWindow, windowOptions } from './window';
@@ -63,7 +64,7 @@ async function start(): Promise<void> {
   shellSession.authenticated = true;
   const client = createClient(createLocalTransport(running.router, running.bus, shellSession));
   const onError = (message: string) => running.log.warn('desktop action failed', { error: message });
-  const tray = new TrayController({ Tray, Menu, nativeImage, client, resources, platform: process.platform, open: showWindow, quit: () => app.quit(), onError });
+  const tray = new TrayController({ ...withTrayTestHooks({ Tray, Menu }), nativeImage, client, resources, platform: process.platform, open: showWindow, quit: () => app.quit(), onError });
   teardown.push(() => tray.destroy());
   teardown.push(desktopNotifications({ Notification, client, open: showWindow, onError }));
 
