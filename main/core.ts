@@ -58,6 +58,7 @@ import { scheduleHandlers } from './scheduler/handlers';
 import { mcpHandlers } from './mcp/handlers';
 import { mcpMigrations } from './mcp/server-store';
 import { McpService } from './mcp/service';
+import { attachMcpTools } from './mcp/tool-bridge';
 import { reminderCommands, reminderTool } from './scheduler/reminders';
 import { InvalidSchedule } from './scheduler/schedule';
 import { scheduleMigrations, ScheduleStore } from './scheduler/schedule-store';
@@ -280,6 +281,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       transcript: (conversationId, afterId) => conversations.transcriptAfter(conversationId, afterId),
     });
     for (const tool of memoryTools(memory)) tools.add(tool);
+    // The MCP servers' tools, each call behind the approval gate (listed again when a server's tools change).
+    cleanup.push(attachMcpTools(tools, mcp.hub, log));
     let tray: Tray | null = null;
     // The channels start later (they need the agent); these reach them once they exist.
     let lateChannels: Pick<ChannelManager, 'forgetPeer' | 'pruneBefore' | 'queueFor' | 'isOwnerChat'> | null = null;
