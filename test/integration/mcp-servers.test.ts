@@ -77,6 +77,24 @@ describe('MCP servers', () => {
     expect((await ws.request('mcp.servers.update', { id: 'everything', patch: { url: 'http://127.0.0.1:1/mcp' } })).error.message).toMatch(/stdio/);
   }, 60_000);
 
+  it('gives a hung call a deadline, cancels it on abort, and logs the server\'s stderr', async () => {
+    const long = { duration: 20, steps: 4 };
+    const started = performance.now();
+    await expect(core.mcp.hub.call('everything__trigger-long-running-operation', long, { signal: new AbortController().signal, timeoutMs: 1_000 })).rejects.toThrow(
+      /did not answer within 1 s; the call was cancelled/,
+    );
+    const deadlineMs = Math.round(performance.now() - started);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('stopped by the owner')), 300);
+    await expect(core.mcp.hub.call('everything__trigger-long-running-operation', long, { signal: abort.signal })).rejects.toThrow(/was cancelled/);
+    await expect(core.mcp.hub.call('everything__no-such-tool', {}, { signal: abort.signal })).rejects.toThrow(/has no tool named no-such-tool/);
+    // The server still answers after two cancelled calls.
+    expect((await echo('everything', 'after cancel')).text).toContain('after cancel');
+    console.log(`[mcp] a 20 s call with a 1 s deadline was cancelled after ${deadlineMs} ms`);
+    const log = fs.readFileSync(core.log.file!, 'utf8');
+    expect(log).toMatch(/mcp server stderr.*Starting default \(STDIO\) server/);
+  }, 30_000);
+
   it('sets per-tool rules and a server rule', async () => {
     const updated = await ws.request('mcp.servers.update', { id: 'everything', patch: { rule: 'allow', tools: { echo: 'block' } } });
     expect(updated.result.rule).toBe('allow');
@@ -135,6 +153,11 @@ describe('MCP servers', () => {
     const reply = await ws.request('chat.send', { text: 'still talking' }, 30_000);
     expect(reply.error, JSON.stringify(reply.error)).toBeUndefined();
     expect(reply.result.text).toContain('still talking');
+    const missing = await ws.request('mcp.servers.add', { name: 'missing', transport: 'stdio', command: 'perch-no-such-command-here' });
+    expect(missing.error).toBeUndefined();
+    const gone = await until(async () => ((await server('missing'))?.state === 'failed' ? server('missing') : undefined), 10_000, 'missing failed');
+    expect(gone.detail).toBe('The command "perch-no-such-command-here" was not found: check the command (and PATH).');
+    await ws.request('mcp.servers.remove', { id: 'missing' });
     await ws.request('mcp.servers.remove', { id: 'silent' });
     expect(await server('silent')).toBeUndefined();
   }, 60_000);
@@ -178,4 +201,13 @@ describe('MCP servers', () => {
     expect(scan.lines).toBeGreaterThan(0);
     expect(scan.leaks).toEqual([]);
   }, 90_000);
+
+  it('stops every server process when the core stops (no orphans)', async () => {
+    const pids = ['everything', 'imported'].map((id) => core.mcp.runtime(id).pid);
+    expect(pids.every((pid) => pid !== null && pid > 0)).toBe(true);
+    const started = performance.now();
+    await core.stop();
+    console.log(`[mcp] core stopped with its MCP servers in ${Math.round(performance.now() - started)} ms`);
+    for (const pid of pids) expect(() => process.kill(pid!, 0), `process ${pid}`).toThrow();
+  }, 30_000);
 });
