@@ -25,7 +25,8 @@ import { writeTinyGguf } from '../helpers/tiny-gguf';
 // the workflow) turns that line into a failure, so CI cannot pass by skipping it.
 
 const root = path.resolve(__dirname, '../..');
-const executable = process.env.PERCH_DESKTOP_EXECUTABLE || null;
+// Relative to the repository, so the workflow can name it the same way on every OS.
+const executable = process.env.PERCH_DESKTOP_EXECUTABLE ? path.resolve(root, process.env.PERCH_DESKTOP_EXECUTABLE) : null;
 const mode = executable ? 'packaged' : 'clone';
 const results = path.resolve(__dirname, '../../test-results', `desktop-app-${mode}`);
 // From a clone the first launch builds better-sqlite3 for Electron (about a minute, more on CI).
@@ -62,7 +63,7 @@ let exited: Promise<number | null>;
 // so they name globalThis.__perch themselves).
 const trayAlive = () => app.evaluate(() => (globalThis as { __perch?: TrayHooks }).__perch?.trayAlive() ?? false);
 const trayMenu = () => app.evaluate(() => (globalThis as { __perch?: TrayHooks }).__perch?.menu() ?? []);
-const clickTray = (...labels: string[]) => app.evaluate((_electron, path) => (globalThis as { __perch?: TrayHooks }).__perch!.click(...path), labels);
+const clickTray = (...labels: string[]) => app.evaluate((_electron, items) => (globalThis as { __perch?: TrayHooks }).__perch!.click(...items), labels);
 
 /** The tray's line for a channel ("Telegram: not set up", "Telegram: paused"…). */
 async function channelLine(name: string): Promise<MenuEntry | undefined> {
@@ -89,7 +90,10 @@ describe.skipIf(skipReason)(`the desktop app (${mode})`, () => {
     child.stdout?.on('data', (chunk) => (output += chunk));
     child.stderr?.on('data', (chunk) => (output += chunk));
     exited = new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
-    page = await app.firstWindow({ timeout: FIRST_WINDOW_MS });
+    // An app that fails to start (it prints why) is reported at once, not after the window's timeout.
+    const first = await Promise.race([app.firstWindow({ timeout: FIRST_WINDOW_MS }), exited.then(() => null)]);
+    if (!first) throw new Error(`Perch exited with code ${child.exitCode} before showing its window:\n${output.slice(-4000)}`);
+    page = first;
     ws = await RpcSocket.open(`ws://127.0.0.1:${port}/rpc`, { Authorization: `Bearer ${TEST_TOKEN}` });
     await ws.request('events.subscribe', { events: ['approval.requested', 'channel.status'] });
   }, FIRST_WINDOW_MS + 60_000);
@@ -115,7 +119,7 @@ describe.skipIf(skipReason)(`the desktop app (${mode})`, () => {
     expect(await page.getByTestId('fact-mode').textContent()).toBe('Desktop app');
     expect(await ipcCall('system.status')).toMatchObject({ mode: 'desktop', dataDir });
     await page.screenshot({ path: path.join(results, 'overview.png') });
-  });
+  }, MODEL_READY_MS + 30_000);
 
   it('shows an exec asked through tools.invoke in Approvals, and Approve runs it exactly once', async () => {
     await page.evaluate(() => (window.location.hash = '#/approvals'));
@@ -139,7 +143,7 @@ describe.skipIf(skipReason)(`the desktop app (${mode})`, () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(fs.readFileSync(ranFile, 'utf8')).toBe('x');
     await page.screenshot({ path: path.join(results, 'approval-decided.png') });
-  });
+  }, 60_000);
 
   it('has a tray whose Pause and Resume change the channel state', async () => {
     expect(await trayAlive()).toBe(true);
