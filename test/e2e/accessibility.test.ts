@@ -59,6 +59,8 @@ beforeAll(async () => {
   await ws.request('chat.send', { text: 'What is on my list for today?' }, 60_000);
   pendingExec = ws.request('tools.invoke', { name: 'exec', args: { command: 'ls -la ~/Documents' } }, 120_000).catch(() => undefined);
   await ws.request('schedules.create', { name: 'Morning digest', schedule: { kind: 'cron', expr: '0 9 * * 1-5' }, payload: { kind: 'message', text: 'Good morning!' }, target: { channel: 'dashboard' } });
+  // An MCP server on the Tools page (the real reference server over stdio).
+  await ws.request('mcp.servers.add', { name: 'everything', transport: 'stdio', command: process.execPath, args: [path.resolve(__dirname, '../../node_modules/@modelcontextprotocol/server-everything/dist/index.js')] });
   const without = await startApp(false);
   bare = without.proc;
   bareBase = without.base;
@@ -136,6 +138,7 @@ describe('accessibility and small screens, every page, light and dark', () => {
       for (const route of routes) {
         await page.evaluate((r) => (window.location.hash = `#/${r}`), route);
         await page.getByTestId(`page-${route}`).waitFor();
+        if (route === 'tools') await page.locator('[data-testid="mcp-state"][data-state="ready"]').waitFor({ timeout: 30_000 });
         await check(page, `${route} ${scheme}`, scheme, (h1) => `${h1} · Perch`);
       }
       // The folded navigation on a narrow screen, opened.

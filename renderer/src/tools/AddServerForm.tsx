@@ -57,7 +57,7 @@ export function AddServerForm({ onAdded }: { onAdded: () => void }) {
       <form className="form mcp-form" onSubmit={(e) => void submit(e)} aria-label="Add a server">
         <label>
           Name
-          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="files" required maxLength={64} autoComplete="off" data-testid="mcp-add-name" />
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. files" required maxLength={64} autoComplete="off" data-testid="mcp-add-name" />
         </label>
         <fieldset className="mcp-fieldset mcp-transport">
           <legend>How Perch reaches it</legend>
@@ -72,7 +72,7 @@ export function AddServerForm({ onAdded }: { onAdded: () => void }) {
           <>
             <label>
               Command
-              <input className="mono" value={command} onChange={(e) => setCommand(e.target.value)} placeholder="npx" required autoComplete="off" spellCheck={false} data-testid="mcp-add-command" />
+              <input className="mono" value={command} onChange={(e) => setCommand(e.target.value)} placeholder="e.g. npx" required autoComplete="off" spellCheck={false} data-testid="mcp-add-command" />
             </label>
             <label>
               Arguments, one per line

@@ -52,15 +52,18 @@ export function SavedSecrets({ server, onSaved }: { server: ServerView; onSaved:
       ) : (
         <p className="muted small">None.</p>
       )}
-      <form className="mcp-pair" onSubmit={(e) => void add(e)} aria-label={`Add or replace in ${what.toLowerCase()} of ${server.name}`}>
-        <label htmlFor={`${idBase}-name`}>Name</label>
-        <input id={`${idBase}-name`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" spellCheck={false} />
-        <label htmlFor={`${idBase}-value`}>Value</label>
-        <input id={`${idBase}-value`} type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" />
-        <button type="submit" className="secondary" disabled={action.busy || !name.trim()}>
-          {keys.includes(name.trim()) ? 'Replace' : 'Add'}
-        </button>
-      </form>
+      <details className="mcp-disclosure">
+        <summary>{http ? 'Add or replace a header' : 'Add or replace a variable'}</summary>
+        <form className="mcp-pair" onSubmit={(e) => void add(e)} aria-label={`Add or replace in ${what.toLowerCase()} of ${server.name}`}>
+          <label htmlFor={`${idBase}-name`}>Name</label>
+          <input id={`${idBase}-name`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" spellCheck={false} />
+          <label htmlFor={`${idBase}-value`}>Value</label>
+          <input id={`${idBase}-value`} type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" />
+          <button type="submit" className="secondary" disabled={action.busy || !name.trim()}>
+            {keys.includes(name.trim()) ? 'Replace' : 'Add'}
+          </button>
+        </form>
+      </details>
       <ErrorText error={local ?? action.error} />
     </div>
   );

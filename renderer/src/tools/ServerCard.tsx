@@ -2,14 +2,22 @@ import { useState } from 'react';
 import { Card, ErrorText } from '../components/ui';
 import { call } from '../stores/session';
 import { useAction } from '../use-query';
+import { plural } from '../words';
 import { SavedSecrets } from './SavedSecrets';
 import { ServerState } from './ServerState';
 import { ToolRows } from './ToolRows';
+import { usePending } from './use-pending';
 import { launchLine, type Rule, type ServerView, type ToolView } from './words';
 
 // One MCP server: its state, how it is started, Restart / Enable or Disable / Remove (after a
 // confirmation), the rule for its tools, whether contacts get them, its secrets' names and
 // its tools with their own rules.
+
+/** "13 tools · 2 with a rule of their own". */
+function toolsSummary(tools: ToolView[]): string {
+  const own = tools.filter((t) => t.rule !== null).length;
+  return `${plural(tools.length, 'tool')}${own ? ` · ${own} with a rule of ${own === 1 ? 'its' : 'their'} own` : ''}`;
+}
 
 const SERVER_RULES: Array<[Rule, string]> = [
   ['ask', 'Ask every time'],
@@ -59,17 +67,27 @@ function Actions({ server, onChanged }: { server: ServerView; onChanged: () => v
 
 function Rules({ server, onChanged }: { server: ServerView; onChanged: () => void }) {
   const action = useAction();
-  const update = (patch: { rule?: Rule; contacts?: boolean }) =>
-    void action.run(async () => {
-      await call('mcp.servers.update', { id: server.id, patch });
-      onChanged();
-    });
+  const rule = usePending(server.rule);
+  const contacts = usePending(server.contacts);
+  const update = (patch: { rule?: Rule; contacts?: boolean }) => {
+    if (patch.rule) rule.choose(patch.rule);
+    if (patch.contacts !== undefined) contacts.choose(patch.contacts);
+    void action
+      .run(() => call('mcp.servers.update', { id: server.id, patch }))
+      .then((ok) => {
+        if (!ok) {
+          rule.reset();
+          contacts.reset();
+        }
+        onChanged();
+      });
+  };
   const ruleId = `mcp-server-rule-${server.id}`;
   return (
     <div className="mcp-rules">
       <div className="mcp-rule-field">
         <label htmlFor={ruleId}>When the assistant wants one of its tools</label>
-        <select id={ruleId} value={server.rule} disabled={action.busy} onChange={(e) => update({ rule: e.target.value as Rule })} data-testid="mcp-server-rule">
+        <select id={ruleId} value={rule.shown} disabled={action.busy} onChange={(e) => update({ rule: e.target.value as Rule })} data-testid="mcp-server-rule">
           {SERVER_RULES.map(([value, words]) => (
             <option key={value} value={value}>
               {words}
@@ -80,11 +98,11 @@ function Rules({ server, onChanged }: { server: ServerView; onChanged: () => voi
       </div>
       <div className="mcp-rule-field">
         <label className="check">
-          <input type="checkbox" checked={server.contacts} disabled={action.busy} onChange={(e) => update({ contacts: e.target.checked })} data-testid="mcp-contacts" />
+          <input type="checkbox" checked={contacts.shown} disabled={action.busy} onChange={(e) => update({ contacts: e.target.checked })} data-testid="mcp-contacts" />
           Contacts may use these tools
         </label>
-        <p className={server.contacts ? 'mcp-warning small' : 'muted small'}>
-          {server.contacts
+        <p className={contacts.shown ? 'mcp-warning small' : 'muted small'}>
+          {contacts.shown
             ? 'On: chats with other people on Telegram or WhatsApp can make the assistant call these tools too. What they write may try to misuse them; keep Ask every time for anything that matters.'
             : 'Off: only your own chats get these tools. Turning it on lets messages from other people lead the assistant to call them.'}
         </p>
@@ -105,10 +123,12 @@ export function ServerCard({ server, tools, onChanged }: { server: ServerView; t
       <Rules server={server} onChanged={onChanged} />
       <SavedSecrets server={server} onSaved={onChanged} />
       {server.state === 'ready' && server.enabled ? (
-        <>
-          <h3>Tools</h3>
+        <details className="mcp-disclosure" data-testid="mcp-tools">
+          <summary>
+            <h3>{toolsSummary(tools)}</h3>
+          </summary>
           <ToolRows server={server} tools={tools} onSaved={onChanged} />
-        </>
+        </details>
       ) : null}
     </Card>
   );

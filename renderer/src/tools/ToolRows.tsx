@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Empty, ErrorText } from '../components/ui';
 import { call } from '../stores/session';
 import { useAction } from '../use-query';
+import { usePending } from './use-pending';
 import { RULE_WORDS, allowWarning, isReadOnly, type Rule, type ServerView, type ToolView } from './words';
 
 // A server's tools: name, what it does, read-only/destructive badges from its annotations, and
@@ -24,12 +25,17 @@ function Badges({ tool }: { tool: ToolView }) {
 function ToolRow({ tool, server, onSaved }: { tool: ToolView; server: ServerView; onSaved: () => void }) {
   const action = useAction();
   const [confirming, setConfirming] = useState(false);
-  const save = (rule: Rule | null) =>
-    void action.run(async () => {
-      await call('mcp.servers.update', { id: server.id, patch: { tools: { [tool.name]: rule } } });
-      setConfirming(false);
-      onSaved();
-    });
+  const shown = usePending<Rule | null>(tool.rule);
+  const save = (rule: Rule | null) => {
+    shown.choose(rule);
+    setConfirming(false);
+    void action
+      .run(() => call('mcp.servers.update', { id: server.id, patch: { tools: { [tool.name]: rule } } }))
+      .then((ok) => {
+        if (!ok) shown.reset();
+        onSaved();
+      });
+  };
   const choose = (value: string) => {
     if (value === 'allow' && !isReadOnly(tool)) return setConfirming(true);
     save(value === DEFAULT ? null : (value as Rule));
@@ -45,10 +51,10 @@ function ToolRow({ tool, server, onSaved }: { tool: ToolView; server: ServerView
       {tool.description ? <p className="mcp-tool-description">{tool.description}</p> : null}
       <div className="mcp-tool-rule">
         <label htmlFor={selectId}>Rule for {tool.name}</label>
-        <select id={selectId} value={tool.rule ?? DEFAULT} disabled={action.busy || confirming} onChange={(e) => choose(e.target.value)} data-testid={`mcp-rule-${tool.name}`}>
+        <select id={selectId} value={shown.shown ?? DEFAULT} disabled={action.busy || confirming} onChange={(e) => choose(e.target.value)} data-testid={`mcp-rule-${tool.name}`}>
           <option value={DEFAULT}>Server’s rule ({RULE_WORDS[server.rule]})</option>
           <option value="ask">{RULE_WORDS.ask}</option>
-          <option value="allow">{isReadOnly(tool) ? RULE_WORDS.allow : `${RULE_WORDS.allow}…`}</option>
+          <option value="allow">{isReadOnly(tool) || tool.rule === 'allow' ? RULE_WORDS.allow : `${RULE_WORDS.allow}…`}</option>
           <option value="block">{RULE_WORDS.block}</option>
         </select>
         {tool.effective !== (tool.rule ?? server.rule) ? <span className="muted small">Now: {RULE_WORDS[tool.effective]}</span> : null}
