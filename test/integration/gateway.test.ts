@@ -367,7 +367,7 @@ describe('system', () => {
     const { result } = await ws.request('system.status');
     expect(result).toMatchObject({ version: core.version, mode: 'headless', dataDir: core.config.dataDir, secrets: { backend: 'file' }, gatewayToken: { source: 'env' } });
     expect(result.uptimeMs).toBeGreaterThanOrEqual(0);
-    expect(Object.keys(result.domains).sort()).toEqual(['audit', 'channels', 'gateway', 'inference', 'memory', 'privacy', 'scheduler', 'secrets', 'settings', 'store']);
+    expect(Object.keys(result.domains).sort()).toEqual(['audit', 'channels', 'gateway', 'inference', 'mcp', 'memory', 'privacy', 'scheduler', 'secrets', 'settings', 'store']);
     expect(result.domains.inference).toEqual({ status: 'degraded', detail: NO_MODEL_SERVER_HINT });
     expect(result.domains.store.detail).toMatch(/sqlite-vec v0\.1/);
     expect(result.domains.secrets.status).toBe('degraded');
