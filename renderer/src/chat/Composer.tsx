@@ -1,4 +1,4 @@
-import { forwardRef, useImperativeHandle, useLayoutEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { useChat } from '../stores/chat';
 import { COUNTER_FROM, counterText, LIMIT, PASTE_MAX, pasteRefusedText, tooLongText } from './limits';
 
@@ -13,10 +13,17 @@ export interface ComposerHandle {
 
 const MAX_HEIGHT_VH = 0.4;
 
+let keptDraft = '';
+
 export const Composer = forwardRef<ComposerHandle, { onEditLast: (() => boolean) | null }>(function Composer({ onEditLast }, ref) {
   const running = useChat((s) => s.running);
   const { send, stop } = useChat.getState();
-  const [text, setText] = useState('');
+  // The draft outlives a remount (the pane swaps the composer out while a wiped conversation
+  // gives way to a new chat): text given back after a failed send is never lost.
+  const [text, setText] = useState(() => keptDraft);
+  useEffect(() => {
+    keptDraft = text;
+  }, [text]);
   const [note, setNote] = useState<string | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const length = text.trim().length;
