@@ -23,6 +23,21 @@ const until = async (check: () => boolean, ms = 5_000) => {
 type View = { channel: string; state: string; paused: boolean; detail: string | null; nextRetryAt: string | null };
 const whatsappOf = async (ws: RpcSocket): Promise<View | undefined> => (await ws.request('channels.list')).result.items.find((c: View) => c.channel === 'whatsapp');
 /** channel.status events for WhatsApp from frame `from` on, in the order they came. */
+/** A core with a scripted model, and a socket that hears the channels' status and QR events. */
+async function startWatched(env: Record<string, string>, options?: Parameters<typeof startTestCore>[1]): Promise<{ model: ModelServer; core: Core; ws: RpcSocket }> {
+  const model = await startOpenAIServer();
+  const core = await startTestCore({ ...env, PERCH_MODEL: `openai:gpt-test@${model.url}/v1` }, options);
+  const ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
+  await ws.request('events.subscribe', { events: ['channel.qr', 'channel.status'] });
+  return { model, core, ws };
+}
+
+async function stopWatched(model: ModelServer, core: Core, ws: RpcSocket): Promise<void> {
+  ws.close();
+  await core.stop();
+  await model.close();
+}
+
 const statusesSince = (ws: RpcSocket, from: number): View[] =>
   ws.frames.slice(from).flatMap((f) => {
     const frame = f as { method?: string; params?: View };
@@ -44,16 +59,9 @@ describe('WhatsApp turned on and off in Settings while Perch runs', () => {
   const sentTo = (phone: string) => wa.sockets.flatMap((s) => s.sent).filter((m) => m.jid === jid(phone)).map((m) => m.text);
 
   beforeAll(async () => {
-    model = await startOpenAIServer();
-    core = await startTestCore({ PERCH_DATA_DIR: dataDir, PERCH_MODEL: `openai:gpt-test@${model.url}/v1` }, { whatsappSocket: factory });
-    ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    await ws.request('events.subscribe', { events: ['channel.qr', 'channel.status'] });
+    ({ model, core, ws } = await startWatched({ PERCH_DATA_DIR: dataDir }, { whatsappSocket: factory }));
   });
-  afterAll(async () => {
-    ws.close();
-    await core.stop();
-    await model.close();
-  });
+  afterAll(() => stopWatched(model, core, ws));
 
   it('turned on: the channel is listed at once, shows a QR code, connects and answers', async () => {
     expect(await whatsappOf(ws)).toBeUndefined();
@@ -140,16 +148,9 @@ describe('"Log in with a QR code" with no network (the real Baileys)', () => {
   let core: Core;
   let ws: RpcSocket;
   beforeAll(async () => {
-    model = await startOpenAIServer();
-    core = await startTestCore({ PERCH_MODEL: `openai:gpt-test@${model.url}/v1` });
-    ws = await RpcSocket.open(core.gateway.url, { Authorization: `Bearer ${TEST_TOKEN}` });
-    await ws.request('events.subscribe', { events: ['channel.qr', 'channel.status'] });
+    ({ model, core, ws } = await startWatched({}));
   });
-  afterAll(async () => {
-    ws.close();
-    await core.stop();
-    await model.close();
-  });
+  afterAll(() => stopWatched(model, core, ws));
 
   it('reports that it is connecting, then why it failed (offline) and when it tries again; never a QR code', async () => {
     // A name that never resolves: what every lookup gets on a computer without a network.
